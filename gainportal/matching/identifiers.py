@@ -1,0 +1,107 @@
+"""Non-name identifiers: postcodes, VRMs (number plates), phone numbers, business names."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import phonenumbers
+from anyascii import anyascii
+
+# Outward code (area letters, district) + inward code (sector digit, unit letters).
+# The inward unit never uses C I K M O V, which keeps "LS6 2AB"-shaped noise out.
+POSTCODE = re.compile(
+    r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][ABD-HJLNP-UW-Z]{2})\b", re.I
+)
+
+
+@lru_cache(maxsize=100_000)
+def normalise_postcode(text: str) -> str:
+    """"ls62ab" -> "LS6 2AB"; "" if the text is not a whole UK postcode."""
+    if not text:
+        return ""
+    m = POSTCODE.fullmatch(re.sub(r"\s+", " ", text.strip()).upper())
+    if not m:
+        return ""
+    return f"{m.group(1).upper()} {m.group(2).upper()}"
+
+
+def postcode_sector(postcode: str) -> str:
+    """"LS6 2AB" -> "LS6 2" (a few hundred households)."""
+    return postcode[:-2] if postcode else ""
+
+
+def postcode_district(postcode: str) -> str:
+    """"LS6 2AB" -> "LS6"."""
+    return postcode.split(" ")[0] if postcode else ""
+
+
+# Characters people and ANPR confuse on plates, mapped to one representative.
+_LOOKALIKE = str.maketrans({"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "S": "5",
+                            "B": "8", "Z": "2", "G": "6"})
+_NON_ALNUM = re.compile(r"[^A-Z0-9]")
+
+
+@lru_cache(maxsize=100_000)
+def normalise_vrm(text: str) -> str:
+    """"ab12 cde" -> "AB12CDE" (upper-case alphanumerics only)."""
+    return _NON_ALNUM.sub("", anyascii(text or "").upper())
+
+
+@lru_cache(maxsize=100_000)
+def vrm_lookalike(vrm: str) -> str:
+    """Key under which O/0, I/1, S/5, B/8, Z/2, G/6 variants of a plate coincide."""
+    return normalise_vrm(vrm).translate(_LOOKALIKE)
+
+
+@lru_cache(maxsize=100_000)
+def normalise_phone(text: str, region: str = "GB") -> str:
+    """Phone number to E.164 ("07700 900123" -> "+447700900123"); "" if not a possible number.
+
+    Possible rather than valid: Ofcom's drama ranges (07700 900xxx) are not "valid" but are
+    exactly what test data and redacted examples use.
+    """
+    if not text or sum(c.isdigit() for c in text) < 7:
+        return ""
+    try:
+        num = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return ""
+    if not phonenumbers.is_possible_number(num):
+        return ""
+    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+
+
+BUSINESS_SUFFIXES = (
+    "ltd", "limited", "plc", "llp", "motors", "autos", "garage", "cars", "car wash", "hand car wash",
+    "services", "builders", "construction", "scaffolding", "logistics", "transport",
+    "haulage", "trading", "enterprises", "holdings", "properties", "lettings", "cafe", "bar",
+    "barbers", "nails", "takeaway", "kebabs", "pizza", "vapes", "mobiles", "tyres", "recovery",
+    "security", "cleaning", "removals", "skip hire", "imports", "group",
+)
+# Legal forms and filler that do not distinguish one business from another.
+_BUSINESS_NOISE = frozenset("ltd limited plc llp co company the and uk group".split())
+
+
+@lru_cache(maxsize=100_000)
+def business_fingerprint(name: str) -> str:
+    """Order- and legal-form-insensitive key: "The Smith & Sons Motors Ltd" -> "motors smith sons"."""
+    text = re.sub(r"[^a-z0-9 ]", " ", anyascii(name or "").lower().replace("&", " and "))
+    tokens = sorted({t for t in text.split() if t not in _BUSINESS_NOISE})
+    return " ".join(tokens)
+
+
+_HOUSE_NUMBER = re.compile(r"^\s*(?:flat\s+\w+,?\s*)?(\d+[a-z]?)\b", re.I)
+
+
+def address_key(address: str) -> str:
+    """House number + first street word ("14 Acacia Rd, Leeds" -> "14 acacia").
+
+    Enough to say "same household" when the postcode agrees, without a gazetteer.
+    """
+    if not address:
+        return ""
+    text = anyascii(address).lower()
+    m = re.search(r"(\d+[a-z]?)\s*,?\s+([a-z][a-z']+)", text)
+    if not m:
+        return ""
+    return f"{m.group(1)} {m.group(2)}"
