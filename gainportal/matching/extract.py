@@ -1,0 +1,269 @@
+"""Entity extraction from partner answers (free text) and from structured subject fields.
+
+Rule-based on purpose: answers are short, written in a handful of house styles, and every
+entity must keep its character span so an analyst sees exactly where it came from.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from gainportal.matching import dates
+from gainportal.matching.identifiers import (
+    BUSINESS_SUFFIXES,
+    POSTCODE,
+    normalise_phone,
+    normalise_postcode,
+    normalise_vrm,
+)
+from gainportal.matching.names import TITLES, PersonName, parse_name
+from gainportal.matching.records import Mention
+
+
+@dataclass(frozen=True)
+class Entity:
+    kind: str  # name | dob | age | postcode | address | vrm | phone | business
+    text: str
+    start: int
+    end: int
+    value: object  # PersonName, dates.Dob or a normalised string
+
+
+# Plates: current (AB12 CDE), prefix (A123 BCD), suffix (ABC 123D); loose spacing/hyphens.
+VRM = re.compile(
+    r"\b(?:[A-Z]{2}[0-9]{2}[ \-]?[A-Z]{3}|[A-Z][0-9]{1,3}[ \-]?[A-Z]{3}|[A-Z]{3}[ \-]?[0-9]{1,3}[A-Z])\b",
+    re.I,
+)
+PHONE = re.compile(r"(?<![\d/.])(?:\+44\s?\(?0?\)?\s?|0044\s?|\b0)\d(?:[\s\-]?\d){8,9}\b")
+_STREET = (r"(?:Road|Rd|Street|St|Avenue|Ave|Lane|Ln|Close|Cl|Drive|Dr|Way|Court|Ct|Crescent|Cres|"
+           r"Place|Pl|Terrace|Tce|Grove|Gardens|Gdns|Walk|Row|Hill|View|Park|Green|Mews|Square|Sq|Rise|"
+           r"Parade|Vale|Fold|Croft|Gate|Wharf|Yard)")
+ADDRESS = re.compile(
+    r"\b(?:(?:Flat|Apartment|Apt)\s+\w+,?\s+)?\d{1,4}[A-Za-z]?,?\s+(?:[A-Z][a-z']+\s+){1,3}" + _STREET
+    + r"\b\.?(?:,?\s+(?:[A-Z][a-z']+)(?:\s+[A-Z][a-z']+)?(?=,?\s+[A-Z]{1,2}\d))?"
+)
+BUSINESS = re.compile(
+    r"\b((?:[A-Z][\w'&]*\s+(?:&\s+)?){1,4}(?:"
+    + "|".join(s.title().replace(" ", r"\s+") for s in BUSINESS_SUFFIXES) + r"))\b"
+)
+_TITLE_RE = "|".join(sorted((t.capitalize() for t in TITLES), key=len, reverse=True))
+_NAME_WORD = r"(?:(?:Ma?c|O')?[A-Z][a-z]+(?:[\-'](?:Ma?c|O')?[A-Z]?[a-z]+)*|[A-Z]\.?)"
+_NICK = r"""(?:['"\u2018\u201c][A-Za-z]+['"\u2019\u201d])"""
+TITLED = re.compile(
+    r"\b(?:" + _TITLE_RE + r")\.?\s+((?:" + _NAME_WORD + r"|" + _NICK + r")(?:\s+(?:" + _NAME_WORD
+    + r"|" + _NICK + r")){0,3})"
+)
+SURNAME_COMMA = re.compile(r"\b([A-Z][A-Z'\-]{1,}(?:-[A-Z]+)?),\s*([A-Z][a-z'\-]+(?:\s+[A-Z][a-z'\-]+)?)\b")
+CAPS_FIRST = re.compile(r"\b([A-Z][A-Z'\-]{2,})\s+([A-Z][a-z'\-]+(?:\s+[A-Z][a-z'\-]+)?)\b")
+CAPS_LAST = re.compile(r"\b([A-Z][a-z'\-]+(?:\s+[A-Z][a-z'\-]+)?)\s+([A-Z][A-Z'\-]{2,})\b")
+CAP_SEQ = re.compile(
+    r"(?:" + _NAME_WORD + r")(?:\s+(?:" + _NAME_WORD + r"|" + _NICK + r")){1,3}"
+)
+
+# Capitalised words that start sentences or name places and roles, never people.
+STOPWORDS = frozenset("""
+a an the he she they his her hers him them their our we i it its this that these those there
+here and or but if on in at of to for by with from as is was were be been has have had not no
+yes known nothing none unknown subject tenant tenants client owner resident occupant occupier
+council housing police rspca nhs gp school team officer officers records record address dob
+vrm tel mobile phone number email re please kind regards thanks thank date birth born aged age
+flat house road street vehicle car van registered dog dogs cat we've i've they're she's he's
+monday tuesday wednesday thursday friday saturday sunday january february march april may june
+july august september october november december mother father son daughter brother sister partner
+wife husband friend neighbour neighbours visitor associate our ref reference case also believed
+reported noted seen checks check trace traces result results no-one nobody services ltd limited
+""".split())
+
+
+def _sentence_bounds(text: str) -> list[int]:
+    return [m.end() for m in re.finditer(r"[.!?;\n]\s", text)]
+
+
+def _overlaps(start: int, end: int, taken: list[tuple[int, int]]) -> bool:
+    return any(start < e and s < end for s, e in taken)
+
+
+def extract_entities(text: str, ref: date | None = None) -> list[Entity]:
+    """Every entity found in the text, each with its (start, end) span, in text order."""
+    ref = ref or date.today()
+    found: list[Entity] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(kind: str, start: int, end: int, value: object) -> None:
+        found.append(Entity(kind, text[start:end], start, end, value))
+        taken.append((start, end))
+
+    for rx in (dates.ISO, dates.WORD_DMY, dates.WORD_MDY, dates.NUMERIC_DMY):
+        for m in rx.finditer(text):
+            if _overlaps(m.start(), m.end(), taken):
+                continue
+            dob = dates.parse_dob(m.group(0), ref)
+            if dob:
+                add("dob", m.start(), m.end(), dob)
+    for m in dates.AGE.finditer(text):
+        dob = dates.age_to_dob(int(m.group(1) or m.group(2)), ref)
+        if dob and not _overlaps(m.start(), m.end(), taken):
+            add("age", m.start(), m.end(), dob)
+    for m in POSTCODE.finditer(text):
+        pc = normalise_postcode(m.group(0))
+        if pc and not _overlaps(m.start(), m.end(), taken):
+            add("postcode", m.start(), m.end(), pc)
+    for m in PHONE.finditer(text):
+        phone = normalise_phone(m.group(0))
+        if phone and not _overlaps(m.start(), m.end(), taken):
+            add("phone", m.start(), m.end(), phone)
+    for m in VRM.finditer(text):
+        if not _overlaps(m.start(), m.end(), taken) and any(c.isdigit() for c in m.group(0)):
+            add("vrm", m.start(), m.end(), normalise_vrm(m.group(0)))
+    for m in ADDRESS.finditer(text):
+        if not _overlaps(m.start(), m.end(), taken):
+            add("address", m.start(), m.end(), m.group(0))
+    for m in BUSINESS.finditer(text):
+        start = m.start(1)
+        words = m.group(1).split()
+        # Trim leading sentence words ("The", "At") so "At Smith Motors" -> "Smith Motors".
+        while len(words) > 2 and words[0].lower() in STOPWORDS:
+            start = text.index(words[1], start + len(words[0]))
+            words = words[1:]
+        if not _overlaps(start, m.end(1), taken):
+            add("business", start, m.end(1), text[start:m.end(1)])
+    _extract_names(text, add, taken)
+    found.sort(key=lambda e: e.start)
+    return found
+
+
+def _extract_names(text, add, taken) -> None:
+    def emit(start: int, end: int, name: PersonName) -> None:
+        if name and name.surname and not _overlaps(start, end, taken):
+            add("name", start, end, name)
+
+    for m in TITLED.finditer(text):
+        words = m.group(1).split()
+        # "Mr Smith The tenant" -> stop at the first stop word.
+        keep = []
+        for w in words:
+            if w.strip(".").lower() in STOPWORDS:
+                break
+            keep.append(w)
+        if keep:
+            end = m.start(1) + len(" ".join(keep))
+            segment = text[m.start(1):end]
+            name = parse_name(segment)
+            if len(keep) == 1:  # "Mr Smith": surname only
+                name = PersonName((), name.surname or (name.forenames[0] if name.forenames else ""), name.nickname, segment)
+            emit(m.start(), end, name)
+    for rx, surname_first in ((SURNAME_COMMA, True), (CAPS_FIRST, True), (CAPS_LAST, False)):
+        for m in rx.finditer(text):
+            sur, fore = (m.group(1), m.group(2)) if surname_first else (m.group(2), m.group(1))
+            if sur.lower() in STOPWORDS or fore.split()[0].lower() in STOPWORDS:
+                continue
+            if len(sur) <= 3 and sur.isupper() and sur.lower() in {"dob", "vrm", "tel", "gp", "nhs", "uk"}:
+                continue
+            emit(m.start(), m.end(), parse_name(f"{sur}, {fore}"))
+    for m in CAP_SEQ.finditer(text):
+        words = m.group(0).split()
+        offset = m.start()
+        # Split the run at stop words and keep runs of 2+ name words.
+        run: list[tuple[int, str]] = []
+        pos = offset
+        runs = []
+        for w in words:
+            pos = text.index(w, pos)
+            if w.strip(".").lower() in STOPWORDS:
+                runs.append(run)
+                run = []
+            else:
+                run.append((pos, w))
+            pos += len(w)
+        runs.append(run)
+        for run in runs:
+            if len(run) < 2 or all(len(w.strip(".")) == 1 for _, w in run):
+                continue
+            start, end = run[0][0], run[-1][0] + len(run[-1][1])
+            # A trailing initial ("John S.") is not a surname we can match on.
+            emit(start, end, parse_name(text[start:end]))
+
+
+def mentions_from_text(text: str, ref: date | None = None) -> list[Mention]:
+    """Group extracted entities into person mentions.
+
+    DOBs, ages, phones, VRMs and businesses go to the nearest name (preceding names are
+    preferred: "Gaz Smith (dob 3/4/85)"); addresses and postcodes are shared by every name
+    in the answer, because partners describe households. Identifiers with no name at all
+    form one name-less mention so a phone or plate can still be looked up.
+    """
+    entities = extract_entities(text, ref)
+    names = [e for e in entities if e.kind == "name"]
+    mentions = [Mention(name=e.value, span=(e.start, e.end), spans={"name": (e.start, e.end)}, source="text")
+                for e in names]
+    shared = [e for e in entities if e.kind in ("postcode", "address")]
+    personal = [e for e in entities if e.kind in ("dob", "age", "phone", "vrm", "business")]
+    if not mentions:
+        if not (shared or personal):
+            return []
+        mentions = [Mention(source="text")]
+    for e in personal:
+        target = _nearest(mentions, names, e)
+        _attach(target, e)
+    for m in mentions:
+        for e in shared:
+            _attach(m, e)
+    return mentions
+
+
+def _nearest(mentions: list[Mention], names: list[Entity], e: Entity) -> Mention:
+    if not names:
+        return mentions[0]
+    best, best_d = 0, None
+    for i, n in enumerate(names):
+        # Following a name is the usual style; a name after the identifier costs double.
+        d = e.start - n.end if n.end <= e.start else 2 * (n.start - e.end) + 1
+        if best_d is None or d < best_d:
+            best, best_d = i, d
+    return mentions[best]
+
+
+def _attach(m: Mention, e: Entity) -> None:
+    if e.kind in ("dob", "age"):
+        # An exact DOB beats an age; the first exact one wins.
+        if m.dob is None or (m.dob.exact is None and e.value.exact is not None):
+            m.dob = e.value
+            m.spans["dob"] = (e.start, e.end)
+    elif e.kind == "postcode" and not m.postcode:
+        m.postcode = e.value
+        m.spans["postcode"] = (e.start, e.end)
+    elif e.kind == "address" and not m.address:
+        m.address = e.value
+        m.spans["address"] = (e.start, e.end)
+    elif e.kind == "phone":
+        m.phones += (e.value,)
+        m.spans.setdefault("phone", (e.start, e.end))
+    elif e.kind == "vrm":
+        m.vrms += (e.value,)
+        m.spans.setdefault("vrm", (e.start, e.end))
+    elif e.kind == "business":
+        m.businesses += (e.value,)
+        m.spans.setdefault("business", (e.start, e.end))
+
+
+def mention_from_fields(name: str = "", dob: str = "", address: str = "", postcode: str = "",
+                        vrm: str = "", phone: str = "", business: str = "",
+                        ref: date | None = None) -> Mention:
+    """A mention from structured subject fields (no spans: they were typed, not extracted)."""
+    pc = normalise_postcode(postcode)
+    if not pc and address:
+        m = POSTCODE.search(address)
+        pc = normalise_postcode(m.group(0)) if m else ""
+    ph = normalise_phone(phone) if phone else ""
+    v = normalise_vrm(vrm) if vrm else ""
+    return Mention(
+        name=parse_name(name) if name else None,
+        dob=dates.parse_dob(str(dob), ref) if dob else None,
+        postcode=pc,
+        address=address or "",
+        vrms=(v,) if v else (),
+        phones=(ph,) if ph else (),
+        businesses=(business,) if business else (),
+        source="structured",
+    )
