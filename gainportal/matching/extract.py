@@ -48,7 +48,7 @@ BUSINESS = re.compile(
     + "|".join(s.title().replace(" ", r"\s+") for s in BUSINESS_SUFFIXES) + r"))\b"
 )
 _TITLE_RE = "|".join(sorted((t.capitalize() for t in TITLES), key=len, reverse=True))
-_NAME_WORD = r"(?:(?:Ma?c|O')?[A-Z][a-z]+(?:[\-'](?:Ma?c|O')?[A-Z]?[a-z]+)*|[A-Z]\.?)"
+_NAME_WORD = r"(?:(?:Ma?c|O'?)?[A-Z][a-z]+(?:[\-'](?:Ma?c|O'?)?[A-Z]?[a-z]+)*|[A-Z]\.?)"
 _NICK = r"""(?:['"\u2018\u201c][A-Za-z]+['"\u2019\u201d])"""
 TITLED = re.compile(
     r"\b(?:" + _TITLE_RE + r")\.?\s+((?:" + _NAME_WORD + r"|" + _NICK + r")(?:\s+(?:" + _NAME_WORD

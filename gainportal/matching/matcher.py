@@ -1,0 +1,121 @@
+"""Matcher: mention -> ranked candidates (strong / possible), free text or structured."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from gainportal.matching.extract import mention_from_fields, mentions_from_text
+from gainportal.matching.identifiers import address_key, business_fingerprint, vrm_lookalike
+from gainportal.matching.index import CandidateIndex, dob_keys, name_keys, person_name_pairs
+from gainportal.matching.records import Candidate, Mention, NominalRecord
+from gainportal.matching.score import score_candidate
+
+MAX_CANDIDATES = 5
+TIER_ORDER = {"strong": 0, "possible": 1}
+
+
+@dataclass(slots=True)
+class MentionView:
+    """A mention in comparison form, computed once and compared with every candidate."""
+    pairs: tuple  # (direct readings, swapped reading or None)
+    dob: object
+    postcode: str
+    address_key: str
+    vrms: frozenset
+    vrm_keys: frozenset
+    phones: frozenset
+    businesses: frozenset
+
+
+def _view(m: Mention) -> MentionView:
+    return MentionView(
+        pairs=person_name_pairs(m.name),
+        dob=m.dob,
+        postcode=m.postcode,
+        address_key=address_key(m.address),
+        vrms=frozenset(m.vrms),
+        vrm_keys=frozenset(vrm_lookalike(v) for v in m.vrms),
+        phones=frozenset(m.phones),
+        businesses=frozenset(business_fingerprint(b) for b in m.businesses),
+    )
+
+
+def _query_keys(m: Mention, v: MentionView) -> list[tuple]:
+    keys: set[tuple] = set()
+    direct, swapped_pair = v.pairs
+    for first, surname in direct + ([swapped_pair] if swapped_pair else []):
+        ks = name_keys(first, surname)
+        # Surname-only keys are broad: use them only when there is no forename to narrow by.
+        keys.update(k for k in ks if k[0] != "s" or not first)
+    if m.dob is not None and m.dob.exact:
+        keys.update(dob_keys(m.dob.exact))
+    if m.postcode:
+        keys.add(("p", m.postcode))
+    keys.update(("v", k) for k in v.vrm_keys)
+    keys.update(("t", p) for p in v.phones)
+    keys.update(("b", b) for b in v.businesses)
+    return list(keys)
+
+
+class Matcher:
+    """Ranks register nominals for a mention. Build once per visible register; reuse."""
+
+    def __init__(self, nominals, ref_date: date | None = None):
+        self.index = nominals if isinstance(nominals, CandidateIndex) else CandidateIndex(nominals)
+        self.ref_date = ref_date
+
+    def match(self, mention: Mention) -> list[Candidate]:
+        """At most five candidates at or above the possible threshold, best first."""
+        v = _view(mention)
+        views = self.index.views
+        scored = []
+        for i in self.index.lookup(_query_keys(mention, v)):
+            nv = views[i]
+            score, features, tier, rel = score_candidate(v, nv, self.index)
+            if tier:
+                scored.append((TIER_ORDER[tier], -score, nv.nominal_id, tier, features, rel))
+        scored.sort()
+        return [Candidate(nid, -neg, tier, feats, rel, mention.span)
+                for _, neg, nid, tier, feats, rel in scored[:MAX_CANDIDATES]]
+
+    def match_fields(self, **fields) -> list[Candidate]:
+        return self.match(mention_from_fields(ref=self.ref_date, **fields))
+
+    def match_text(self, text: str, structured: dict | None = None) -> list[Candidate]:
+        """Match an answer: its structured subject fields and every person found in the text.
+
+        Candidates from several mentions are merged per nominal (best kept), at most five.
+        """
+        mentions = []
+        if structured and any(structured.get(k) for k in ("name", "dob", "postcode", "vrm", "phone")):
+            mentions.append(mention_from_fields(ref=self.ref_date, **{
+                k: structured.get(k) or "" for k in ("name", "dob", "address", "postcode", "vrm", "phone")}))
+        if text:
+            mentions.extend(mentions_from_text(text, self.ref_date))
+        return merge([self.match(m) for m in mentions])
+
+    def match_many(self, mentions) -> list[list[Candidate]]:
+        """Batch form of match(); accepts Mention objects or (text, structured) tuples."""
+        out = []
+        for m in mentions:
+            if isinstance(m, Mention):
+                out.append(self.match(m))
+            else:
+                text, structured = m
+                out.append(self.match_text(text, structured))
+        return out
+
+
+def merge(lists: list[list[Candidate]]) -> list[Candidate]:
+    best: dict[tuple, Candidate] = {}
+    for cands in lists:
+        for c in cands:
+            key = (c.nominal_id, c.relationship)
+            cur = best.get(key)
+            if cur is None or (TIER_ORDER[c.tier], -c.score) < (TIER_ORDER[cur.tier], -cur.score):
+                best[key] = c
+    ranked = sorted(best.values(), key=lambda c: (TIER_ORDER[c.tier], -c.score, c.nominal_id))
+    return ranked[:MAX_CANDIDATES]
+
+
+__all__ = ["Matcher", "MentionView", "merge", "NominalRecord", "Mention", "Candidate"]

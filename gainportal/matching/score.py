@@ -1,0 +1,231 @@
+"""Field-level agreement levels, their weights, and the tier rules.
+
+Weights are log2 likelihood ratios in the Fellegi-Sunter spirit, set by hand from what a
+chance agreement costs on a register of ~37k people (a shared exact DOB is ~1 in 20,000;
+a shared "Smith" ~1 in 100). Name weights scale with the register's own term frequency,
+so a rare surname says more than a common one.
+"""
+from __future__ import annotations
+
+import math
+from datetime import date
+from functools import lru_cache
+
+from rapidfuzz.distance import JaroWinkler
+
+from gainportal.matching.dates import Dob, one_edit, swapped
+from gainportal.matching.names import nickname_group, phonetic, surname_variants
+
+# --- levels -----------------------------------------------------------------------------
+
+SURNAME_W = {"exact": 0.0, "part": -1.0, "phonetic": -2.0, "typo": -2.5, "fuzzy": -6.0}
+SURNAME_MISMATCH = -6.0
+FORENAME_W = {"exact": 0.0, "nickname": -1.0, "typo": -2.0}
+FORENAME_INITIAL = 2.5
+FORENAME_MISMATCH = -5.0
+SWAPPED_PENALTY = -1.0
+
+DOB_W = {"exact": 12.0, "swapped": 9.0, "one_edit": 6.0, "year": 1.5, "age_outside": -4.0,
+         "mismatch": -12.0}
+POSTCODE_W = {"full": 7.0, "sector": 2.5, "district": 1.0, "other": -1.0}
+ADDRESS_W = 2.0
+VRM_W = {"exact": 10.0, "lookalike": 7.0}
+PHONE_W = 10.0
+BUSINESS_W = 6.0
+
+# Name weights: log2(1/frequency) capped, so "Smith" ~ 6.5 bits and a unique name ~ 12.
+NAME_CAP = 12.0
+FORENAME_CAP = 9.0
+
+POSSIBLE_MIN = 8.0
+STRONG_MIN = 18.0
+
+NAME_AGREE_SURNAME = frozenset({"exact", "part", "phonetic", "typo"})
+NAME_AGREE_FORENAME = frozenset({"exact", "nickname", "typo", "initial"})
+
+
+def _mc(s: str) -> str:
+    return "mc" + s[3:] if s.startswith("mac") and len(s) > 5 else s
+
+
+@lru_cache(maxsize=500_000)
+def surname_level(a: str, b: str) -> str:
+    """Agreement of two surnames in comparison form ("" on either side: "missing")."""
+    if not a or not b:
+        return "missing"
+    va, vb = surname_variants(a), surname_variants(b)
+    if _mc(va[0]) == _mc(vb[0]):
+        return "exact"  # MacDonald = McDonald
+    if set(va) & set(vb):
+        return "part"  # one half of a double-barrelled surname
+    jw = JaroWinkler.similarity(va[0], vb[0])
+    if jw >= 0.92:
+        return "typo"
+    if set(phonetic(va[0])) & set(phonetic(vb[0])) and jw >= 0.8:
+        return "phonetic"
+    if jw >= 0.85:
+        return "fuzzy"
+    return "mismatch"
+
+
+@lru_cache(maxsize=500_000)
+def forename_level(a: str, b: str) -> str:
+    """Agreement of two first forenames (either may be an initial or a nickname)."""
+    if not a or not b:
+        return "missing"
+    if a == b:
+        return "exact"
+    if len(a) == 1 or len(b) == 1:
+        full = b if len(a) == 1 else a
+        init = a if len(a) == 1 else b
+        return "initial" if init == full[0] or any(g[0] == init for g in nickname_group(full)) else "mismatch"
+    if nickname_group(a) & nickname_group(b):
+        return "nickname"
+    jw = JaroWinkler.similarity(a, b)
+    if jw >= 0.9 or (jw >= 0.8 and set(phonetic(a)) & set(phonetic(b))):
+        return "typo"
+    return "mismatch"
+
+
+def dob_level(m: Dob | None, n: date | None) -> str:
+    if m is None or n is None:
+        return "missing"
+    if m.exact is None:
+        return "year" if m.year_lo <= n.year <= m.year_hi else "age_outside"
+    if m.exact == n:
+        return "exact"
+    if swapped(m.exact) == n:
+        return "swapped"
+    if one_edit(m.exact, n):
+        return "one_edit"
+    return "mismatch"
+
+
+def name_weight(first: str, surname: str, n_first: str, n_surname: str, sur_freq: float,
+                fore_freq: float) -> tuple[float, str, str]:
+    """Weight of one mention reading against one register name form."""
+    sl = surname_level(surname, n_surname)
+    fl = forename_level(first, n_first)
+    w = 0.0
+    if sl == "missing":
+        pass
+    elif sl == "mismatch":
+        w += SURNAME_MISMATCH
+    else:
+        w += min(NAME_CAP, math.log2(1 / sur_freq)) + SURNAME_W[sl]
+    if fl in FORENAME_W:
+        w += min(FORENAME_CAP, math.log2(1 / fore_freq)) + FORENAME_W[fl]
+    elif fl == "initial":
+        w += FORENAME_INITIAL
+    elif fl == "mismatch":
+        w += FORENAME_MISMATCH
+    return w, sl, fl
+
+
+def best_name(pairs, view, index) -> tuple[float, str, str, bool, int]:
+    """Best (weight, surname level, forename level, swapped, form) over readings x name forms.
+
+    pairs: the mention's (first, surname) readings, the last may be the swapped one (flagged
+    by its position >= n_direct).
+    """
+    best = (-99.0, "missing", "missing", False, 0)
+    direct, swapped_pair = pairs
+    for form, (n_first, n_surname) in enumerate(view.names):
+        sur_freq = index.surname_freq(surname_variants(n_surname)[0]) if n_surname else 1.0
+        fore_freq = index.forename_freq(n_first)
+        for first, surname in direct:
+            w, sl, fl = name_weight(first, surname, n_first, n_surname, sur_freq, fore_freq)
+            if w > best[0]:
+                best = (w, sl, fl, False, form)
+        if swapped_pair:
+            first, surname = swapped_pair
+            w, sl, fl = name_weight(first, surname, n_first, n_surname, sur_freq, fore_freq)
+            w += SWAPPED_PENALTY
+            if w > best[0] and sl in NAME_AGREE_SURNAME and fl in ("exact", "nickname", "typo"):
+                best = (w, sl, fl, True, form)
+    return best
+
+
+def score_candidate(m, view, index) -> tuple[float, dict, str, str]:
+    """Score one (mention, nominal) pair -> (score, features, tier, relationship).
+
+    m is a matcher.MentionView. Every level that contributed is in the features dict so an
+    analyst can see why; tier is "strong", "possible" or "" (below threshold).
+    """
+    features: dict = {}
+    score = 0.0
+    has_name = bool(m.pairs[0])
+    sl = fl = "missing"
+    if has_name:
+        w, sl, fl, was_swapped, form = best_name(m.pairs, view, index)
+        score += w
+        features["surname"] = sl
+        features["forename"] = fl
+        if was_swapped:
+            features["order"] = "swapped"
+        if form:
+            features["alias"] = " ".join(view.names[form]).strip()
+        features["name_weight"] = round(w, 2)
+
+    dl = dob_level(m.dob, view.dob)
+    if dl != "missing":
+        score += DOB_W[dl]
+        features["dob"] = dl
+
+    pl = "missing"
+    if m.postcode and view.postcode:
+        if m.postcode == view.postcode:
+            pl = "full"
+        elif m.postcode[:-2] == view.postcode[:-2]:
+            pl = "sector"
+        elif m.postcode.split(" ")[0] == view.postcode.split(" ")[0]:
+            pl = "district"
+        else:
+            pl = "other"
+        score += POSTCODE_W[pl]
+        features["postcode"] = pl
+    same_address = bool(m.address_key and m.address_key == view.address_key)
+    if same_address:
+        score += ADDRESS_W
+        features["address"] = "same"
+
+    vl = "missing"
+    if m.vrms and view.vrms:
+        if m.vrms & view.vrms:
+            vl = "exact"
+        elif m.vrm_keys & view.vrm_keys:
+            vl = "lookalike"
+        if vl != "missing":
+            score += VRM_W[vl]
+            features["vrm"] = vl
+    phone = bool(m.phones & view.phones)
+    if phone:
+        score += PHONE_W
+        features["phone"] = "exact"
+    if m.businesses & view.businesses:
+        score += BUSINESS_W
+        features["business"] = "same"
+
+    relationship = "self"
+    name_agrees = sl in NAME_AGREE_SURNAME and fl in NAME_AGREE_FORENAME
+    support = dl in ("exact", "swapped", "one_edit") or vl != "missing" or phone or pl == "full"
+    # A full forename that disagrees, with the nominal's surname at the nominal's address, is
+    # most likely family: offer the link, never the identity.
+    if sl in ("exact", "part", "phonetic", "typo") and fl == "mismatch" and (pl == "full" or same_address) \
+            and dl not in ("exact", "swapped"):
+        relationship = "possible_associate"
+        features["relationship"] = "possible_associate"
+        return max(score, POSSIBLE_MIN), features, "possible", relationship
+
+    strong = (
+        name_agrees and support and dl not in ("mismatch", "age_outside") and score >= STRONG_MIN
+        # An initial alone is thin: insist on a hard identifier, not just a shared postcode.
+        and (fl != "initial" or dl == "exact" or vl != "missing" or phone)
+    )
+    if strong:
+        tier = "strong"
+    elif score >= POSSIBLE_MIN and dl != "mismatch":
+        tier = "possible"
+    else:
+        tier = ""
+    return score, features, tier, relationship
