@@ -1,0 +1,141 @@
+"""The ``gainportal`` command."""
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import click
+
+from gainportal.settings import REPO_ROOT
+
+
+def _app():
+    from gainportal import create_app
+    return create_app()
+
+
+@click.group()
+def main() -> None:
+    """GAIN Portal administration."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema (Alembic migrations)."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    from gainportal.migrate import upgrade
+    from gainportal.settings import load_settings
+
+    settings = load_settings()
+    upgrade(settings.database_url, revision)
+    click.echo(f"Database at revision {revision}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    from gainportal.migrate import downgrade
+    from gainportal.settings import load_settings
+
+    downgrade(load_settings().database_url, revision)
+    click.echo(f"Database at revision {revision}")
+
+
+@main.command("assets")
+def assets() -> None:
+    """Copy GOV.UK Frontend from node_modules (npm ci) into the static folder."""
+    source = REPO_ROOT / "node_modules" / "govuk-frontend" / "dist" / "govuk"
+    if not source.exists():
+        raise click.ClickException("node_modules/govuk-frontend is missing: run `npm ci` first")
+    target = Path(__file__).parent / "static" / "govuk"
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    for name in ("govuk-frontend.min.css", "govuk-frontend.min.js"):
+        shutil.copy2(source / name, target / name)
+    shutil.copytree(source / "assets", target / "assets")
+    click.echo(f"GOV.UK Frontend copied to {target}")
+
+
+@main.command("create-admin")
+@click.option("--email", required=True)
+@click.option("--name", "full_name", required=True)
+@click.option("--agency-code", required=True, help="Existing agency code, or a new one to create")
+@click.option("--agency-name", default=None, help="Name for a new agency")
+@click.password_option()
+def create_admin(email: str, full_name: str, agency_code: str, agency_name: str | None, password: str) -> None:
+    """Create an administrator (they set up their authenticator at first sign in)."""
+    from sqlalchemy import select
+
+    from gainportal.db import db_session
+    from gainportal.models import Agency, AgencyKind, Clearance, Role
+    from gainportal.services import accounts
+
+    app = _app()
+    with app.app_context():
+        s = db_session()
+        agency = s.scalar(select(Agency).where(Agency.code == agency_code.upper()))
+        if agency is None:
+            if not agency_name:
+                raise click.ClickException("No agency with that code: give --agency-name to create it")
+            agency = Agency(name=agency_name, code=agency_code.upper(), kind=AgencyKind.POLICE_FORCE)
+            s.add(agency)
+            s.flush()
+        try:
+            accounts.create_user_direct(s, email=email, full_name=full_name, agency=agency, role=Role.ADMIN,
+                                        clearance=Clearance.SC, password=password)
+        except accounts.AccountError as exc:
+            raise click.ClickException(str(exc))
+        s.commit()
+    click.echo(f"Administrator {email} created")
+
+
+@main.command("seed-demo")
+@click.option("--force", is_flag=True, help="Seed even if demo data exists")
+def seed_demo(force: bool) -> None:
+    """Load a realistic demo: agencies, users of every role, operations."""
+    from gainportal.demo import seed
+
+    app = _app()
+    with app.app_context():
+        seed(echo=click.echo, force=force)
+
+
+@main.group()
+def audit() -> None:
+    """Audit trail."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain; exit 1 naming each broken row."""
+    from gainportal.db import db_session
+    from gainportal.services.audit import verify_chain
+
+    app = _app()
+    with app.app_context():
+        count, problems = verify_chain(db_session())
+    if problems:
+        for problem in problems:
+            click.echo(f"audit row {problem.seq}: {problem.problem}", err=True)
+        click.echo(f"Audit chain BROKEN: {len(problems)} problem(s) in {count} rows", err=True)
+        sys.exit(1)
+    click.echo(f"Audit chain verified: {count} rows intact")
+
+
+@main.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def run(host: str, port: int) -> None:
+    """Serve the portal (development server; production uses gunicorn)."""
+    app = _app()
+    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+
+
+if __name__ == "__main__":
+    main()

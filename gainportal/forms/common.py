@@ -1,0 +1,33 @@
+"""Field helpers shared by forms: GOV.UK widgets and clean-up of odd input."""
+from __future__ import annotations
+
+import unicodedata
+
+from wtforms.validators import ValidationError
+
+# Characters that render as nothing or reorder text: they let two strings look alike.
+_INVISIBLE = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u202a", "\u202b", "\u202c",
+              "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"}
+
+
+def clean_text(value):
+    """Filter for text fields: NFC, no control or invisible characters, trimmed."""
+    if value is None:
+        return value
+    value = unicodedata.normalize("NFC", str(value))
+    value = "".join(
+        ch for ch in value
+        if ch in "\n\t" or (ch not in _INVISIBLE and unicodedata.category(ch) not in ("Cc", "Cs"))
+    )
+    return value.strip()
+
+
+class MaxLength:
+    """Length check with a GOV.UK message naming the field."""
+
+    def __init__(self, maximum: int, what: str):
+        self.maximum, self.what = maximum, what
+
+    def __call__(self, form, field):
+        if field.data and len(field.data) > self.maximum:
+            raise ValidationError(f"{self.what} must be {self.maximum} characters or fewer")

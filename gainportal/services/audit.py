@@ -1,0 +1,111 @@
+"""Audit trail: append-only, hash-chained, written in the caller's transaction."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from flask import has_request_context, request
+from flask_login import current_user
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from gainportal.db import utcnow
+from gainportal.models import AuditEvent
+
+GENESIS = "0" * 64
+# Any fixed 64-bit number: the advisory lock that serialises chain appends on PostgreSQL.
+_CHAIN_LOCK_ID = 0x6A1A_0AD1
+
+
+def _canonical(event: AuditEvent) -> bytes:
+    body = {
+        "seq": event.seq,
+        "occurred_at": event.occurred_at.isoformat(),
+        "actor_user_id": event.actor_user_id,
+        "actor_agency_id": event.actor_agency_id,
+        "action": event.action,
+        "outcome": event.outcome,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "ip": event.ip,
+        "detail": event.detail,
+        "handling": event.handling,
+        "prev_hash": event.prev_hash,
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+
+
+def compute_hash(event: AuditEvent) -> str:
+    return hashlib.sha256(_canonical(event)).hexdigest()
+
+
+def record(
+    session: Session,
+    action: str,
+    *,
+    outcome: str = "success",
+    object_type: str | None = None,
+    object_id=None,
+    detail: dict | None = None,
+    handling: dict | None = None,
+    actor=None,
+) -> AuditEvent:
+    """Append one event. ``detail`` must hold facts about the event, never content."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_ID})
+    last = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    if actor is None and has_request_context() and current_user and current_user.is_authenticated:
+        actor = current_user
+    event = AuditEvent(
+        seq=(last.seq + 1) if last else 1,
+        occurred_at=utcnow(),
+        actor_user_id=getattr(actor, "id", None),
+        actor_agency_id=getattr(actor, "agency_id", None),
+        action=action,
+        outcome=outcome,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        ip=request.remote_addr if has_request_context() else None,
+        detail=json.dumps(detail or {}, sort_keys=True, default=str),
+        handling=json.dumps(handling or {}, sort_keys=True, default=str),
+        prev_hash=last.hash if last else GENESIS,
+    )
+    event.hash = compute_hash(event)
+    session.add(event)
+    session.flush()
+    return event
+
+
+@dataclass
+class ChainProblem:
+    seq: int
+    problem: str
+
+
+def verify_chain(session: Session, batch: int = 5000) -> tuple[int, list[ChainProblem]]:
+    """Walk the whole chain. Returns (rows checked, problems): an edited row fails its own
+    hash; a deleted row shows as a gap in ``seq`` and a broken link in the next row."""
+    problems: list[ChainProblem] = []
+    expected_prev, expected_seq, count, after = GENESIS, 1, 0, 0
+    while True:
+        rows = session.scalars(
+            select(AuditEvent).where(AuditEvent.seq > after).order_by(AuditEvent.seq).limit(batch)
+        ).all()
+        if not rows:
+            break
+        for event in rows:
+            count += 1
+            if event.seq != expected_seq:
+                problems.append(ChainProblem(
+                    expected_seq, f"rows {expected_seq} to {event.seq - 1} are missing (deleted)"))
+            if event.prev_hash != expected_prev:
+                problems.append(ChainProblem(event.seq, "does not link to the row before it"))
+            if compute_hash(event) != event.hash:
+                problems.append(ChainProblem(event.seq, "content does not match its hash (edited)"))
+            expected_prev, expected_seq = event.hash, event.seq + 1
+        after = rows[-1].seq
+        session.expunge_all()
+    return count, problems
