@@ -21,6 +21,7 @@ for many files, prefix collisions (nonce reuse) become likely after ~2**24 files
 
 from __future__ import annotations
 
+import io
 import os
 import struct
 from collections.abc import Callable, Iterable, Iterator
@@ -38,16 +39,45 @@ _STREAM_V1 = b"\x01"
 HEADER_BYTES = len(_STREAM_V1) + PREFIX_BYTES
 _SEALED_CHUNK_BYTES = CHUNK_BYTES + TAG_BYTES
 _MAX_CHUNKS = 2**32  # the counter is 32 bits: 256 TiB per file
+_COUNTER_AND_FLAG = struct.Struct(">IB")
 
 
-def _nonce(prefix: bytes, counter: int, last: bool) -> bytes:
-    if counter >= _MAX_CHUNKS:
-        raise CryptoError("stream too long: chunk counter would wrap")
-    return prefix + struct.pack(">IB", counter, last)
+class _FileCipher:
+    """Per-file nonce and AAD construction, shared by sealing and opening."""
+
+    __slots__ = ("header", "_prefix", "_aad", "_aead")
+
+    def __init__(self, data_key: bytes, header: bytes, aad: bytes):
+        self.header = header
+        self._prefix = header[len(_STREAM_V1) :]
+        self._aad = header + aad
+        self._aead = AESGCM(bytes(data_key))
+
+    @classmethod
+    def new(cls, data_key: bytes, aad: bytes) -> _FileCipher:
+        _check_key(data_key, "data key")
+        return cls(data_key, _STREAM_V1 + os.urandom(PREFIX_BYTES), aad)
+
+    def _nonce(self, counter: int, last: bool) -> bytes:
+        if counter >= _MAX_CHUNKS:
+            raise CryptoError("stream too long: chunk counter would wrap")
+        return self._prefix + _COUNTER_AND_FLAG.pack(counter, last)
+
+    def seal(self, counter: int, chunk, last: bool) -> bytes:
+        return self._aead.encrypt(self._nonce(counter, last), chunk, self._aad)
+
+    def open(self, counter: int, sealed, last: bool) -> bytes:
+        try:
+            return self._aead.decrypt(self._nonce(counter, last), sealed, self._aad)
+        except InvalidTag:
+            raise SealBroken(
+                f"sealed stream chunk {counter} failed authentication (wrong key or context, "
+                "tampered, reordered, truncated or extended)"
+            ) from None
 
 
 class StreamSealer:
-    """Incremental encryptor: feed plaintext as it arrives, store what comes back.
+    """Incremental (push) encryptor: feed plaintext as it arrives, store what comes back.
 
     Lets an upload go from the request stream to a ciphertext file without
     plaintext ever reaching disk. Holds back up to one chunk, because a chunk can
@@ -55,47 +85,20 @@ class StreamSealer:
     """
 
     def __init__(self, data_key: bytes, aad: bytes):
-        _check_key(data_key, "data key")
-        self._prefix = os.urandom(PREFIX_BYTES)
-        self._header = _STREAM_V1 + self._prefix
-        self._aad = self._header + aad
-        self._aead = AESGCM(bytes(data_key))
+        self._cipher = _FileCipher.new(data_key, aad)
         self._buf = bytearray(CHUNK_BYTES)
         self._fill = 0
         self._counter = 0
-        self._started = False
+        self._unsent_header = self._cipher.header
         self._finished = False
         self.plaintext_size = 0
         self.ciphertext_size = 0
 
-    def update(self, data: bytes) -> bytes:
+    def update(self, data) -> bytes:
         """Return the ciphertext that can be released so far (possibly b"")."""
-        out: list[bytes] = []
-        self._feed(data, out.append)
-        return b"".join(out)
-
-    def finalize(self) -> bytes:
-        """Seal the held-back final chunk; the sealer cannot be used afterwards."""
-        out: list[bytes] = []
-        self._finish(out.append)
-        return b"".join(out)
-
-    def _emit_header(self, emit: Callable[[bytes], object]) -> None:
-        if self._finished:
-            raise CryptoError("StreamSealer already finalized")
-        if not self._started:
-            self._started = True
-            self.ciphertext_size += HEADER_BYTES
-            emit(self._header)
-
-    def _seal_chunk(self, chunk, last: bool, emit: Callable[[bytes], object]) -> None:
-        sealed = self._aead.encrypt(_nonce(self._prefix, self._counter, last), chunk, self._aad)
-        self._counter += 1
-        self.ciphertext_size += len(sealed)
-        emit(sealed)
-
-    def _feed(self, data, emit: Callable[[bytes], object]) -> None:
-        self._emit_header(emit)
+        self._check_open()
+        header = self._take_header()
+        out = [header] if header else []
         view = memoryview(data).cast("B")
         size = len(view)
         self.plaintext_size += size
@@ -105,43 +108,106 @@ class StreamSealer:
             self._buf[self._fill : self._fill + pos] = view[:pos]
             self._fill += pos
             if pos == size:
-                return
+                return b"".join(out)
             # The buffer is full and more data follows, so it is not the final chunk.
-            self._seal_chunk(self._buf, False, emit)
+            out.append(self._seal(self._buf, False))
             self._fill = 0
         # Seal straight from the caller's buffer while a later byte is known to exist.
         while size - pos > CHUNK_BYTES:
-            self._seal_chunk(view[pos : pos + CHUNK_BYTES], False, emit)
+            out.append(self._seal(view[pos : pos + CHUNK_BYTES], False))
             pos += CHUNK_BYTES
         rest = size - pos
         self._buf[:rest] = view[pos:]
         self._fill = rest
+        return b"".join(out)
 
-    def _finish(self, emit: Callable[[bytes], object]) -> None:
-        self._emit_header(emit)
-        self._seal_chunk(memoryview(self._buf)[: self._fill], True, emit)
+    def finalize(self) -> bytes:
+        """Seal the held-back final chunk; the sealer cannot be used afterwards."""
+        self._check_open()
+        out = self._take_header() + self._seal(memoryview(self._buf)[: self._fill], True)
         self._finished = True
+        return out
+
+    def _check_open(self) -> None:
+        if self._finished:
+            raise CryptoError("StreamSealer already finalized")
+
+    def _take_header(self) -> bytes:
+        """The header on the first call, b"" afterwards."""
+        header, self._unsent_header = self._unsent_header, b""
+        self.ciphertext_size += len(header)
+        return header
+
+    def _seal(self, chunk, last: bool) -> bytes:
+        sealed = self._cipher.seal(self._counter, chunk, last)
+        self._counter += 1
+        self.ciphertext_size += len(sealed)
+        return sealed
 
 
-def _read_full(source, buf: bytearray) -> int:
-    """Fill ``buf`` from ``source``; fewer bytes than ``len(buf)`` means end of stream.
+class _IterableReader:
+    """File-like view of an iterable of byte strings (copies each piece once)."""
 
-    Raw streams and sockets may return short reads before the end, so loop.
+    def __init__(self, pieces: Iterable[bytes]):
+        self._pieces = iter(pieces)
+        self._pending = memoryview(b"")
+
+    def readinto(self, buf) -> int:
+        while not self._pending:
+            piece = next(self._pieces, None)
+            if piece is None:
+                return 0
+            self._pending = memoryview(piece).cast("B")
+        n = min(len(buf), len(self._pending))
+        buf[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+
+def _full_reader(source) -> Callable[[bytearray], int]:
+    """Return read_full(buf) -> bytes read; fewer than len(buf) means end of stream.
+
+    Raw streams and sockets may return short reads before the end, so loop;
+    the common case (one call fills the buffer) stays a single call.
     """
-    view = memoryview(buf)
-    got = 0
     readinto = getattr(source, "readinto", None)
-    while got < len(buf):
-        if readinto is not None:
+    if readinto is None:
+
+        def readinto(view) -> int:
+            piece = source.read(len(view)) or b""
+            view[: len(piece)] = piece
+            return len(piece)
+
+    def read_full(buf: bytearray) -> int:
+        got = readinto(buf) or 0
+        if got == 0 or got == len(buf):
+            return got
+        view = memoryview(buf)
+        while got < len(buf):
             n = readinto(view[got:])
-        else:
-            piece = source.read(len(buf) - got)
-            n = len(piece) if piece else 0
-            view[got : got + n] = piece
-        if not n:
-            break
-        got += n
-    return got
+            if not n:
+                break
+            got += n
+        return got
+
+    return read_full
+
+
+def _blocks_with_last_flag(read_full, size: int) -> Iterator[tuple[memoryview, bool]]:
+    """Yield (block, is_last) for ``size``-byte blocks read by ``read_full``.
+
+    Whether a block is the last is only known by reading the next one, so two
+    buffers alternate. Each yielded view is reused: valid only until the next
+    iteration. Reading straight into these buffers saves a copy per chunk.
+    """
+    cur, nxt = bytearray(size), bytearray(size)
+    n = read_full(cur)
+    while True:
+        m = read_full(nxt) if n == size else 0
+        yield memoryview(cur)[:n], m == 0
+        if m == 0:
+            return
+        cur, nxt, n = nxt, cur, m
 
 
 def encrypt_stream(
@@ -155,21 +221,20 @@ def encrypt_stream(
     Reads a chunk at a time, so memory stays at about two chunks whatever the
     size. Returns (plaintext_size, ciphertext_size).
     """
-    sealer = StreamSealer(data_key, aad)
+    cipher = _FileCipher.new(data_key, aad)
     if isinstance(source, (bytes, bytearray, memoryview)):
-        source = (source,)
-    if hasattr(source, "read"):
-        buf = bytearray(CHUNK_BYTES)
-        view = memoryview(buf)
-        while n := _read_full(source, buf):
-            sealer._feed(view[:n], write)
-            if n < CHUNK_BYTES:
-                break
-    else:
-        for piece in source:
-            sealer._feed(piece, write)
-    sealer._finish(write)
-    return sealer.plaintext_size, sealer.ciphertext_size
+        source = io.BytesIO(source)
+    elif not hasattr(source, "read"):
+        source = _IterableReader(source)
+    write(cipher.header)
+    plaintext_size, ciphertext_size = 0, HEADER_BYTES
+    blocks = _blocks_with_last_flag(_full_reader(source), CHUNK_BYTES)
+    for counter, (block, last) in enumerate(blocks):
+        sealed = cipher.seal(counter, block, last)
+        write(sealed)
+        plaintext_size += len(block)
+        ciphertext_size += len(sealed)
+    return plaintext_size, ciphertext_size
 
 
 def decrypt_stream(data_key: bytes, source: BinaryIO, aad: bytes) -> Iterator[bytes]:
@@ -182,35 +247,18 @@ def decrypt_stream(data_key: bytes, source: BinaryIO, aad: bytes) -> Iterator[by
     output if a later chunk raises.
     """
     _check_key(data_key, "data key")
-    return _decrypt_chunks(AESGCM(bytes(data_key)), source, aad)
+    return _decrypt_chunks(data_key, source, aad)
 
 
-def _decrypt_chunks(aead: AESGCM, source: BinaryIO, aad: bytes) -> Iterator[bytes]:
+def _decrypt_chunks(data_key: bytes, source: BinaryIO, aad: bytes) -> Iterator[bytes]:
+    read_full = _full_reader(source)
     header = bytearray(HEADER_BYTES)
-    if _read_full(source, header) < HEADER_BYTES:
+    if read_full(header) < HEADER_BYTES:
         raise SealBroken("sealed stream is truncated: incomplete header")
     if header[:1] != _STREAM_V1:
         raise SealBroken("sealed stream has an unknown format version")
-    prefix = bytes(header[1:])
-    full_aad = bytes(header) + aad
-    # Two buffers: whether a chunk is final is only known by reading past it.
-    cur, nxt = bytearray(_SEALED_CHUNK_BYTES), bytearray(_SEALED_CHUNK_BYTES)
-    n = _read_full(source, cur)
-    counter = 0
-    while True:
-        m = _read_full(source, nxt) if n == _SEALED_CHUNK_BYTES else 0
-        last = m == 0
-        if n < TAG_BYTES:
+    cipher = _FileCipher(data_key, bytes(header), aad)
+    for counter, (block, last) in enumerate(_blocks_with_last_flag(read_full, _SEALED_CHUNK_BYTES)):
+        if len(block) < TAG_BYTES:
             raise SealBroken(f"sealed stream is truncated at chunk {counter}")
-        try:
-            plain = aead.decrypt(_nonce(prefix, counter, last), memoryview(cur)[:n], full_aad)
-        except InvalidTag:
-            raise SealBroken(
-                f"sealed stream chunk {counter} failed authentication (wrong key or context, "
-                "tampered, reordered, truncated or extended)"
-            ) from None
-        yield plain
-        if last:
-            return
-        cur, nxt, n = nxt, cur, m
-        counter += 1
+        yield cipher.open(counter, block, last)

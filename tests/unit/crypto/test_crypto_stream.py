@@ -264,10 +264,17 @@ def test_truncated_inside_final_chunk_detected(key, three_chunks, cut):
         opened(key, blob[:-cut])
 
 
-@pytest.mark.parametrize("n", [0, 3, HEADER - 1, HEADER, HEADER + TAG - 1])
-def test_truncated_to_header_or_less_detected(key, three_chunks, n):
+@pytest.mark.parametrize("n", [0, 3, HEADER - 1])
+def test_truncated_inside_header_detected(key, three_chunks, n):
     _, blob = three_chunks
-    with pytest.raises(SealBroken):
+    with pytest.raises(SealBroken, match="incomplete header"):
+        opened(key, blob[:n])
+
+
+@pytest.mark.parametrize("n", [HEADER, HEADER + 1, HEADER + TAG - 1])
+def test_body_shorter_than_a_tag_detected(key, three_chunks, n):
+    _, blob = three_chunks
+    with pytest.raises(SealBroken, match="truncated at chunk 0"):
         opened(key, blob[:n])
 
 
