@@ -144,7 +144,8 @@ def test_aad_is_deterministic_and_accepts_string_ids():
 
 
 @pytest.mark.parametrize(
-    "args", [("", "c", 1, 0), ("t", "", 1, 0), ("t", "c", "", 0), ("t", "c", 1, -1), ("t", "c", True, 0), ("t", "c", 1.5, 0)]
+    "args",
+    [("", "c", 1, 0), ("t", "", 1, 0), ("t", "c", "", 0), ("t", "c", 1, -1), ("t", "c", True, 0), ("t", "c", 1.5, 0)],
 )
 def test_aad_rejects_bad_fields(args):
     with pytest.raises(ValueError):
