@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 
 from gainportal.db import db_session, utcnow
 from gainportal.models import User, UserSession
+from gainportal.services import audit
 
 # Touching last_seen on every request would make every page a write; a minute is well
 # inside any idle timeout.
@@ -83,6 +84,9 @@ def _load_user(user_id: str) -> User | None:
         ended = "deactivated"
     if ended:
         record.revoked_at, record.revoked_reason = now, ended
+        # actor is given: asking current_user here would re-enter this loader.
+        audit.record(db_session(), "session_ended", outcome="denied", object_type="user",
+                     object_id=record.user_id, actor=record.user, detail={"reason": ended})
         g.session_ended_reason = ended
         session.pop("sid", None)
         return None
