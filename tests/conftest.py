@@ -232,3 +232,30 @@ def admin_client(app, make):
     client = app.test_client()
     sign_in(client, admin)
     return client, admin
+
+
+# --- speed: share compiled templates between the many short-lived test apps --------------
+import jinja2  # noqa: E402
+
+
+class _MemoryBytecodeCache(jinja2.BytecodeCache):
+    def __init__(self):
+        self._store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if (code := self._store.get(bucket.key)) is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket):
+        self._store[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATE_CACHE = _MemoryBytecodeCache()
+
+
+@pytest.fixture(autouse=True)
+def _share_compiled_templates(request):
+    """Each test builds its own app; compiling the GOV.UK templates again for each one
+    would dominate the run. Bytecode is keyed by template source, so edits still show."""
+    if "app" in request.fixturenames:
+        request.getfixturevalue("app").jinja_env.bytecode_cache = _TEMPLATE_CACHE
