@@ -32,10 +32,11 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     )
 
     from gainportal import db, web
-    from gainportal.security import sessions
+    from gainportal.security import sealing, sessions
 
     database = db.Database(settings.database_url)
     database.init_app(app)
+    app.extensions["gainportal_keyring"] = sealing.load_keyring(settings)
     sessions.init_login(app)
     web.init_web(app)
     return app

@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from gainportal.db import db_session
 from gainportal.security import access
+from gainportal.security.sealing import SealedContentUnavailable
 from gainportal.services import audit
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -152,6 +153,16 @@ def _init_error_pages(app: Flask) -> None:
                          object_id=request.endpoint)
         return render_error(400, "Your form has expired",
                             "For your security, the form could not be sent. Go back, refresh the page and try again.")
+
+    @app.errorhandler(SealedContentUnavailable)
+    def _sealed(error: SealedContentUnavailable):
+        # Fail closed: nothing of the item is shown, and the event is on the record.
+        db_session().rollback()
+        audit.record(db_session(), "sealed_content_unavailable", outcome="failure",
+                     object_type=error.table, detail={"column": error.column, "reason": error.reason})
+        return render_error(409, "This item could not be opened safely",
+                            "Its protected content failed an integrity check or has been deleted under the "
+                            "retention schedule. This has been recorded. Contact your administrator.")
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):

@@ -1,11 +1,28 @@
 """Every model, imported so Alembic and the tests see the whole metadata."""
 from gainportal.models.agency import Agency
 from gainportal.models.audit import AuditEvent
-from gainportal.models.enums import AgencyKind, Classification, Clearance, Role
-from gainportal.models.operation import Operation
+from gainportal.models.enums import (
+    AgencyKind, AnswerOutcome, Classification, Clearance, CollectionMethod, HandlingCode, Heading,
+    InternalSource, LawfulBasis, NominalRole, OperationStatus, Pillar, Priority, RequestState,
+    RequirementState, ResponseState, Role,
+)
+from gainportal.models.operation import (
+    DecisionLogEntry, Nominal, NominalLink, Operation, OperationPLead, OperationReview,
+)
+from gainportal.models.request import (
+    Answer, Attachment, InformationRequest, Intervention, Notification, PartnerResponse,
+    RequestMessage, RequestQuestion, RequestSubject,
+)
+from gainportal.models.requirement import CollectionPlanItem, Requirement
+from gainportal.models.sealing import DataKey
 from gainportal.models.user import Invitation, RecoveryCode, User, UserSession
 
 __all__ = [
-    "Agency", "AgencyKind", "AuditEvent", "Classification", "Clearance", "Invitation",
-    "Operation", "RecoveryCode", "Role", "User", "UserSession",
+    "Agency", "AgencyKind", "Answer", "AnswerOutcome", "Attachment", "AuditEvent", "Classification",
+    "Clearance", "CollectionMethod", "CollectionPlanItem", "DataKey", "DecisionLogEntry", "HandlingCode",
+    "Heading", "InformationRequest", "InternalSource", "Intervention", "Invitation", "LawfulBasis",
+    "Nominal", "NominalLink", "NominalRole", "Notification", "Operation", "OperationPLead",
+    "OperationReview", "OperationStatus", "PartnerResponse", "Pillar", "Priority", "RecoveryCode",
+    "RequestMessage", "RequestQuestion", "RequestState", "RequestSubject", "Requirement",
+    "RequirementState", "ResponseState", "Role", "User", "UserSession",
 ]

@@ -116,3 +116,139 @@ AGENCY_KIND_LABELS = {
     AgencyKind.PRIVATE_SECTOR: "Private sector",
     AgencyKind.OTHER: "Other",
 }
+
+
+def enum_column(e, length: int = 20):
+    """A portable enum column: a VARCHAR with a CHECK constraint on both databases."""
+    from sqlalchemy import Enum
+
+    return Enum(e, native_enum=False, create_constraint=True, length=length,
+                values_callable=lambda members: [m.value for m in members])
+
+
+class LabelledEnum(str, enum.Enum):
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class Pillar(LabelledEnum):
+    PURSUE = "pursue"
+    PREVENT = "prevent"
+    PROTECT = "protect"
+    PREPARE = "prepare"
+
+
+class Heading(LabelledEnum):
+    """College of Policing menu of tactics headings used for every partner question."""
+
+    BUSINESS = "business"
+    CRIME = "crime"
+    TRAVEL = "travel"
+    VEHICLES = "vehicles"
+    BEHAVIOUR = "behaviour"
+    LIFESTYLE = "lifestyle"
+
+    @property
+    def hint(self) -> str:
+        return HEADING_HINTS[self]
+
+
+HEADING_HINTS = {
+    Heading.BUSINESS: "Businesses owned, used, influenced or controlled, that provide income, assets or finance",
+    Heading.CRIME: "Criminal behaviour, or legitimate activity used to make crime easier",
+    Heading.TRAVEL: "Countries, areas, localities or premises regularly visited",
+    Heading.VEHICLES: "Vehicles or other ways of getting about",
+    Heading.BEHAVIOUR: "Habits: what the people concerned do",
+    Heading.LIFESTYLE: "How they spend their time, for example gyms, casinos, sports or music events",
+}
+
+
+class NominalRole(LabelledEnum):
+    PRINCIPAL = "principal"
+    SIGNIFICANT = "significant"
+    PERIPHERAL = "peripheral"
+    ASSOCIATE = "associate"
+
+
+class OperationStatus(LabelledEnum):
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+
+
+class RequirementState(LabelledEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    SATISFIED = "satisfied"
+    CLOSED = "closed"
+
+
+class Priority(LabelledEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class CollectionMethod(LabelledEnum):
+    OVERT = "overt"
+    COVERT = "covert"
+    PENETRATIVE = "penetrative"
+
+
+class InternalSource(LabelledEnum):
+    FINANCIAL_INVESTIGATION = "financial_investigation"
+    NEIGHBOURHOOD_TEAM = "neighbourhood_team"
+    PRISON_INTELLIGENCE = "prison_intelligence"
+    PROFESSIONAL_STANDARDS = "professional_standards"
+
+
+class LawfulBasis(LabelledEnum):
+    DPA_2018_PART_3 = "dpa_2018_part_3"
+    DPA_2018_SCHEDULE_2 = "dpa_2018_schedule_2"
+    CDA_1998_S115 = "cda_1998_s115"
+    ISA = "isa"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return LAWFUL_BASIS_LABELS[self]
+
+
+LAWFUL_BASIS_LABELS = {
+    LawfulBasis.DPA_2018_PART_3: "Data Protection Act 2018 Part 3 (law enforcement processing)",
+    LawfulBasis.DPA_2018_SCHEDULE_2: "Data Protection Act 2018 Schedule 2 paragraph 2 (crime and taxation)",
+    LawfulBasis.CDA_1998_S115: "Crime and Disorder Act 1998 section 115",
+    LawfulBasis.ISA: "Information sharing agreement",
+    LawfulBasis.OTHER: "Other (explain in the notes)",
+}
+
+
+class RequestState(LabelledEnum):
+    DRAFT = "draft"
+    ISSUED = "issued"
+    ACKNOWLEDGED = "acknowledged"
+    ANSWERED = "answered"
+    ASSESSED = "assessed"
+    CLOSED = "closed"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+class HandlingCode(LabelledEnum):
+    P = "P"
+    C = "C"
+
+
+class ResponseState(LabelledEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    GRADED = "graded"
+
+
+class AnswerOutcome(LabelledEnum):
+    ANSWERED = "answered"
+    NO_TRACE = "no_trace"
+
+    @property
+    def label(self) -> str:
+        return "No trace" if self is AnswerOutcome.NO_TRACE else "Answered"
