@@ -9,9 +9,13 @@ Run: .venv/bin/python bench/crypto_bench.py
    ceiling for any chunked design.
 2. Memory: a random plaintext file is written in pieces; then a fresh
    subprocess stream-encrypts it to disk and stream-decrypts it back to disk.
-   ru_maxrss growth over the child's post-import baseline, then tracemalloc's
-   peak for a second encrypt+decrypt pass. Flat means 10 MB and 200 MB look
-   the same. Files are compared after timing.
+   Growth of ru_maxrss and of VmHWM over the child's post-import baseline,
+   then tracemalloc's peak for a second encrypt+decrypt pass. Flat means
+   10 MB and 200 MB look the same. Files are compared after timing.
+
+Linux carries a parent's peak RSS into its child's ru_maxrss across
+fork+exec, so the parent does not import gainportal (Flask and friends)
+until the memory children have run; VmHWM has no such inheritance.
 
 MB = 10**6 bytes throughout.
 """
@@ -29,27 +33,30 @@ import tempfile
 import time
 import tracemalloc
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
 # Runnable from a checkout without installing the package.
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: E402
-
-from gainportal.security.crypto import CHUNK_BYTES, aad_for, decrypt_stream, encrypt_stream, new_data_key  # noqa: E402
-
 MB = 10**6
 GEN_CHUNK = 1 << 20
-AAD = aad_for("upload", "content", 1, 0)
+CHUNK_BYTES = 64 * 1024
 TARGET_RATIO = 0.80
 
 
+def crypto():
+    """gainportal.security.crypto, imported late (see the module docstring)."""
+    import gainportal.security.crypto
+
+    return gainportal.security.crypto
+
+
+def bench_aad() -> bytes:
+    return crypto().aad_for("upload", "content", 1, 0)
+
+
 def random_bytes(size: int) -> bytes:
-    # Generated in pieces so the generator itself never needs a second full copy.
-    buf = bytearray(size)
-    view = memoryview(buf)
-    for pos in range(0, size, GEN_CHUNK):
-        end = min(pos + GEN_CHUNK, size)
-        view[pos:end] = os.urandom(end - pos)
-    return bytes(buf)
+    return b"".join(os.urandom(min(GEN_CHUNK, size - pos)) for pos in range(0, size, GEN_CHUNK))
 
 
 class CountingSink:
@@ -62,8 +69,10 @@ class CountingSink:
 
 def time_stream(key: bytes, data: bytes) -> float:
     sink = CountingSink()
+    encrypt_stream = crypto().encrypt_stream
+    aad = bench_aad()
     start = time.perf_counter()
-    encrypt_stream(key, io.BytesIO(data), sink.write, AAD)
+    encrypt_stream(key, io.BytesIO(data), sink.write, aad)
     elapsed = time.perf_counter() - start
     assert sink.count > len(data)
     return elapsed
@@ -71,26 +80,27 @@ def time_stream(key: bytes, data: bytes) -> float:
 
 def time_raw(key: bytes, data: bytes) -> float:
     aead = AESGCM(key)
-    nonce = os.urandom(12)
+    nonce, aad = os.urandom(12), bench_aad()
     start = time.perf_counter()
-    aead.encrypt(nonce, data, AAD)
+    aead.encrypt(nonce, data, aad)
     return time.perf_counter() - start
 
 
 def time_raw_chunks(key: bytes, data: bytes) -> float:
     aead = AESGCM(key)
-    nonce = os.urandom(12)
+    nonce, aad = os.urandom(12), bench_aad()
     view = memoryview(data)
     start = time.perf_counter()
     for pos in range(0, len(data), CHUNK_BYTES):
-        aead.encrypt(nonce, view[pos : pos + CHUNK_BYTES], AAD)
+        aead.encrypt(nonce, view[pos : pos + CHUNK_BYTES], aad)
     return time.perf_counter() - start
 
 
 def throughput() -> list[tuple[int, float, float, float]]:
     """Rows of (size MB, one-shot MB/s, raw 64 KiB chunks MB/s, stream MB/s)."""
     rows = []
-    key = new_data_key()
+    key = crypto().new_data_key()
+    assert crypto().CHUNK_BYTES == CHUNK_BYTES
     timers = (time_raw, time_raw_chunks, time_stream)
     for size_mb, repeats in ((1, 40), (10, 15), (200, 3)):
         data = random_bytes(size_mb * MB)
@@ -108,12 +118,13 @@ def throughput() -> list[tuple[int, float, float, float]]:
 
 def _roundtrip_files(key: bytes, directory: str) -> tuple[float, float]:
     plain, sealed, back = (os.path.join(directory, n) for n in ("plain", "sealed", "back"))
+    aad = bench_aad()
     start = time.perf_counter()
     with open(plain, "rb") as src, open(sealed, "wb") as dst:
-        encrypt_stream(key, src, dst.write, AAD)
+        crypto().encrypt_stream(key, src, dst.write, aad)
     mid = time.perf_counter()
     with open(sealed, "rb") as src, open(back, "wb") as dst:
-        for chunk in decrypt_stream(key, src, AAD):
+        for chunk in crypto().decrypt_stream(key, src, aad):
             dst.write(chunk)
     return mid - start, time.perf_counter() - mid
 
@@ -128,7 +139,7 @@ def _vm_hwm_kib() -> int:
 
 
 def memory_child(directory: str) -> None:
-    key = new_data_key()
+    key = crypto().new_data_key()
     baseline_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     baseline_hwm_kib = _vm_hwm_kib()
     enc_s, dec_s = _roundtrip_files(key, directory)
@@ -169,8 +180,7 @@ def memory(size_mb: int) -> dict:
 
 
 def main() -> int:
-    # Memory first: Linux carries the parent's peak into a child's ru_maxrss
-    # across fork+exec, so measure before the throughput test allocates 400 MB.
+    # Memory first, while this process is still small (see the module docstring).
     print("Memory while streaming encrypt + decrypt, file -> file on disk (fresh subprocess each)\n")
     print(
         f"{'size':>8} | {'ru_maxrss delta':>15} | {'VmHWM delta':>11} | {'ru_maxrss':>10} | "
