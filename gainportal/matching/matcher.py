@@ -94,16 +94,41 @@ class Matcher:
             mentions.extend(mentions_from_text(text, self.ref_date))
         return merge([self.match(m) for m in mentions])
 
-    def match_many(self, mentions) -> list[list[Candidate]]:
-        """Batch form of match(); accepts Mention objects or (text, structured) tuples."""
+    def match_one(self, m) -> list[Candidate]:
+        """A Mention, or a (text, structured dict) pair as found in mentions.jsonl."""
+        if isinstance(m, Mention):
+            return self.match(m)
+        text, structured = m
+        return self.match_text(text, structured)
+
+    def match_many(self, mentions, processes: int = 1, chunksize: int = 500) -> list[list[Candidate]]:
+        """Batch form of match_one(), in order; processes > 1 forks workers that share the index
+        copy-on-write (a re-match of the whole answer store after a register change)."""
+        mentions = list(mentions)
+        if processes <= 1 or len(mentions) < 2 * chunksize:
+            return [self.match_one(m) for m in mentions]
+        return parallel_map(self, mentions, processes, chunksize)
+
+
+_WORKER_MATCHER: "Matcher | None" = None
+
+
+def _work(chunk):
+    return [_WORKER_MATCHER.match_one(m) for m in chunk]
+
+
+def parallel_map(matcher: Matcher, mentions: list, processes: int, chunksize: int) -> list[list[Candidate]]:
+    import multiprocessing as mp
+
+    global _WORKER_MATCHER
+    _WORKER_MATCHER = matcher  # inherited by forked workers, never pickled
+    ctx = mp.get_context("fork")
+    chunks = [mentions[i:i + chunksize] for i in range(0, len(mentions), chunksize)]
+    with ctx.Pool(processes) as pool:
         out = []
-        for m in mentions:
-            if isinstance(m, Mention):
-                out.append(self.match(m))
-            else:
-                text, structured = m
-                out.append(self.match_text(text, structured))
-        return out
+        for part in pool.imap(_work, chunks):
+            out.extend(part)
+    return out
 
 
 def merge(lists: list[list[Candidate]]) -> list[Candidate]:
