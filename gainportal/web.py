@@ -118,12 +118,16 @@ def rate_limit_views(app: Flask) -> None:
     def account_key() -> str:
         return "account:" + (request.form.get("email") or "").strip().lower()[:254]
 
+    # Flask-Limiter checks decorated limits inside the wrapper it returns (its before_request
+    # hook does not apply them), so the wrapped views must replace the registered ones.
     sign_in = app.view_functions["auth.sign_in"]
-    limiter.limit(settings.sign_in_rate_limit, methods=["POST"])(sign_in)
-    limiter.limit(settings.sign_in_account_rate_limit, methods=["POST"], key_func=account_key,
-                  scope="sign-in-account")(sign_in)
+    sign_in = limiter.limit(settings.sign_in_rate_limit, methods=["POST"])(sign_in)
+    sign_in = limiter.limit(settings.sign_in_account_rate_limit, methods=["POST"], key_func=account_key,
+                            scope="sign-in-account")(sign_in)
+    app.view_functions["auth.sign_in"] = sign_in
     for endpoint in ("auth.mfa_verify", "auth.mfa_set_up", "auth.accept_invitation"):
-        limiter.limit(settings.mfa_rate_limit, methods=["POST"])(app.view_functions[endpoint])
+        app.view_functions[endpoint] = limiter.limit(settings.mfa_rate_limit, methods=["POST"])(
+            app.view_functions[endpoint])
 
 
 ERROR_PAGES = {
