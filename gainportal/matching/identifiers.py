@@ -62,6 +62,9 @@ def normalise_phone(text: str, region: str = "GB") -> str:
     """
     if not text or sum(c.isdigit() for c in text) < 7:
         return ""
+    fast = _fast_gb(text) if region == "GB" else ""
+    if fast:
+        return fast
     try:
         num = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
@@ -69,6 +72,22 @@ def normalise_phone(text: str, region: str = "GB") -> str:
     if not phonenumbers.is_possible_number(num):
         return ""
     return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+
+
+_PHONE_PUNCT = re.compile(r"[\s\-().]")
+
+
+def _fast_gb(text: str) -> str:
+    """The common shapes (07700 900123, +44 7700 900123) without phonenumbers' full parser,
+    which costs ~200 us a number and dominated index builds. Anything odd falls through."""
+    digits = _PHONE_PUNCT.sub("", text)
+    if digits.startswith("+44"):
+        digits = "0" + digits[3:].removeprefix("0")
+    elif digits.startswith("0044"):
+        digits = "0" + digits[4:].removeprefix("0")
+    if len(digits) == 11 and digits.isdigit() and digits[0] == "0" and digits[1] in "1237":
+        return "+44" + digits[1:]
+    return ""
 
 
 BUSINESS_SUFFIXES = (

@@ -42,6 +42,7 @@ class NominalView:
     nominal_id: str
     names: tuple[tuple[str, str], ...]
     dob: date | None
+    dob_s: str  # "YYYYMMDD": string compares are far cheaper than date arithmetic per pair
     postcode: str
     address_key: str
     vrms: frozenset[str]
@@ -98,6 +99,7 @@ def _view(rec: NominalRecord) -> NominalView:
         nominal_id=str(rec.nominal_id),
         names=tuple(dict.fromkeys(names)),
         dob=dob,
+        dob_s=dob.strftime("%Y%m%d") if dob else "",
         postcode=normalise_postcode(rec.postcode),
         address_key=address_key(rec.address),
         vrms=vrms,
@@ -156,14 +158,20 @@ class CandidateIndex:
         return (self.forename_counts.get(first, 0) + self.FORENAME_PRIOR * self.FORENAME_PSEUDO) / (
             self.n + self.FORENAME_PSEUDO)
 
-    def lookup(self, keys) -> set[int]:
+    def lookup(self, keys) -> tuple[set[int], set[int]]:
+        """(ids hit by a decisive key, ids hit only by a forename+surname-letter key).
+
+        The second set is large and mostly noise; the matcher screens it on surname first.
+        """
         out: set[int] = set()
+        weak: set[int] = set()
         get = self.postings.get
         for k in keys:
             ids = get(k)
             if ids:
-                out.update(ids)
-        return out
+                (weak if k[0] == "f" else out).update(ids)
+        weak -= out
+        return out, weak
 
 
 def dob_keys(d: date | None) -> list[tuple]:

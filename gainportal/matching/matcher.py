@@ -8,7 +8,7 @@ from gainportal.matching.extract import mention_from_fields, mentions_from_text
 from gainportal.matching.identifiers import address_key, business_fingerprint, vrm_lookalike
 from gainportal.matching.index import CandidateIndex, dob_keys, name_keys, person_name_pairs
 from gainportal.matching.records import Candidate, Mention, NominalRecord
-from gainportal.matching.score import score_candidate
+from gainportal.matching.score import NAME_AGREE_SURNAME, _swapped_s, score_candidate, surname_level
 
 MAX_CANDIDATES = 5
 TIER_ORDER = {"strong": 0, "possible": 1}
@@ -19,6 +19,8 @@ class MentionView:
     """A mention in comparison form, computed once and compared with every candidate."""
     pairs: tuple  # (direct readings, swapped reading or None)
     dob: object
+    dob_s: str
+    dob_sw: str
     postcode: str
     address_key: str
     vrms: frozenset
@@ -31,6 +33,8 @@ def _view(m: Mention) -> MentionView:
     return MentionView(
         pairs=person_name_pairs(m.name),
         dob=m.dob,
+        dob_s=m.dob.exact.strftime("%Y%m%d") if m.dob and m.dob.exact else "",
+        dob_sw=_swapped_s(m.dob) if m.dob and m.dob.exact else "",
         postcode=m.postcode,
         address_key=address_key(m.address),
         vrms=frozenset(m.vrms),
@@ -69,7 +73,13 @@ class Matcher:
         v = _view(mention)
         views = self.index.views
         scored = []
-        for i in self.index.lookup(_query_keys(mention, v)):
+        ids, weak = self.index.lookup(_query_keys(mention, v))
+        surnames = {p[1] for p in v.pairs[0] if p[1]}
+        # Forename-code hits only matter when the surname is a near miss (a typo that changed
+        # its phonetic code); screen them on the cached surname comparison first.
+        ids = list(ids) + [i for i in weak if any(surname_level(s, n[1]) in NAME_AGREE_SURNAME
+                                                   for s in surnames for n in views[i].names)]
+        for i in ids:
             nv = views[i]
             score, features, tier, rel = score_candidate(v, nv, self.index)
             if tier:

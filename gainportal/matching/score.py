@@ -88,15 +88,29 @@ def forename_level(a: str, b: str) -> str:
 
 
 def dob_level(m: Dob | None, n: date | None) -> str:
+    """Agreement of a mention DOB (exact or an age range) with a register date."""
     if m is None or n is None:
         return "missing"
-    if m.exact is None:
-        return "year" if m.year_lo <= n.year <= m.year_hi else "age_outside"
-    if m.exact == n:
+    return dob_level_s(m, n.strftime("%Y%m%d"), m.exact.strftime("%Y%m%d") if m.exact else "",
+                       _swapped_s(m))
+
+
+def _swapped_s(m: Dob) -> str:
+    s = swapped(m.exact) if m.exact else None
+    return s.strftime("%Y%m%d") if s else ""
+
+
+def dob_level_s(m: Dob, n_s: str, m_s: str, m_sw: str) -> str:
+    """dob_level on "YYYYMMDD" strings (the hot path)."""
+    if not m_s:
+        return "year" if m.year_lo <= int(n_s[:4]) <= m.year_hi else "age_outside"
+    if m_s == n_s:
         return "exact"
-    if swapped(m.exact) == n:
+    if m_sw == n_s:
         return "swapped"
-    if one_edit(m.exact, n):
+    diff = [i for i in range(8) if m_s[i] != n_s[i]]
+    if len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                          and m_s[diff[0]] == n_s[diff[1]] and m_s[diff[1]] == n_s[diff[0]]):
         return "one_edit"
     return "mismatch"
 
@@ -165,9 +179,9 @@ def score_candidate(m, view, index) -> tuple[float, dict, str, str]:
             features["order"] = "swapped"
         if form:
             features["alias"] = " ".join(view.names[form]).strip()
-        features["name_weight"] = round(w, 2)
+        features["name_weight"] = w
 
-    dl = dob_level(m.dob, view.dob)
+    dl = dob_level_s(m.dob, view.dob_s, m.dob_s, m.dob_sw) if (m.dob and view.dob_s) else "missing"
     if dl != "missing":
         score += DOB_W[dl]
         features["dob"] = dl
