@@ -65,7 +65,25 @@ def load_keyring(settings) -> Keyring:
 
 
 def keyring() -> Keyring:
-    return current_app.extensions["gainportal_keyring"]
+    """The app's keyring, reloaded when its file is replaced (``keys rotate``/``retire`` save
+    atomically): a running process must learn a new KEK before rotation re-wraps keys it
+    reads, and must wrap new keys with it rather than with a KEK about to be retired."""
+    ext = current_app.extensions
+    settings = current_app.config.get("SETTINGS")
+    if settings is None or os.environ.get("GAINPORTAL_KEYRING") or settings.keyring_file is None:
+        return ext["gainportal_keyring"]
+    try:
+        st = os.stat(settings.keyring_file)
+        seen = (st.st_ino, st.st_mtime_ns, st.st_size)
+    except FileNotFoundError:
+        return ext["gainportal_keyring"]
+    last = ext.get("gainportal_keyring_stat")
+    if last is None:
+        ext["gainportal_keyring_stat"] = seen  # first use: the start-up keyring is current
+    elif last != seen:
+        ext["gainportal_keyring"] = Keyring.load_file(settings.keyring_file)
+        ext["gainportal_keyring_stat"] = seen
+    return ext["gainportal_keyring"]
 
 
 def blind(kind: str, normalised_value: str) -> str:
