@@ -14,6 +14,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from gainportal.db import db_session
 from gainportal.security import access
@@ -24,8 +25,17 @@ STATIC_DIR = Path(__file__).parent / "static"
 GOVUK_ASSETS = STATIC_DIR / "govuk" / "assets"
 
 
+class _IdConverter(IntegerConverter):
+    """``<int:...>`` ids fit the database's integer columns: a larger number is a 404, not a
+    500 from the database driver."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
 def init_web(app: Flask) -> None:
     settings = app.config["SETTINGS"]
+    app.url_map.converters["int"] = _IdConverter  # before any route is added
     app.jinja_loader = ChoiceLoader([
         FileSystemLoader(app.template_folder),
         PrefixLoader({
@@ -55,7 +65,8 @@ def init_web(app: Flask) -> None:
 
     @app.context_processor
     def _template_globals():
-        return {"cspNonce": g.get("csp_nonce"), "current_user": current_user}
+        return {"cspNonce": g.get("csp_nonce"), "current_user": current_user,
+                "url_map_endpoints": app.view_functions}
 
     @app.after_request
     def _audit_page_view(response):
@@ -180,8 +191,8 @@ def _init_error_pages(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from gainportal.views import admin, auth, dashboard, health
+    from gainportal.views import admin, auth, dashboard, health, operations, partner, requests
 
-    for module in (health, auth, dashboard, admin):
+    for module in (health, auth, dashboard, admin, operations, requests, partner):
         app.register_blueprint(module.bp)
     rate_limit_views(app)

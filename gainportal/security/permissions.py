@@ -80,6 +80,8 @@ def load_or_404(model: type[T], item_id, action: Action = Action.VIEW) -> T:
         key = int(item_id)
     except (TypeError, ValueError):
         abort(404)
+    if not 0 < key < 2**31:  # beyond the id columns: the driver would raise, not find nothing
+        abort(404)
     item = db_session().get(model, key)
     if item is None or not can(current_user, action, item):
         if item is not None:
@@ -105,7 +107,7 @@ def classifications_within(user: User) -> list[Classification]:
 OPERATION_ROLES = {Role.LRO, Role.ANALYST, Role.GAIN_COORDINATOR, Role.SUPERVISOR}
 OPERATION_ACTIONS = {
     Role.LRO: {Action.VIEW, Action.LIST, Action.EDIT, Action.EXPORT, Action.DISSEMINATE},
-    Role.SUPERVISOR: {Action.VIEW, Action.LIST, Action.EDIT, Action.EXPORT, Action.DISSEMINATE},
+    Role.SUPERVISOR: {Action.VIEW, Action.LIST, Action.EDIT, Action.GRADE, Action.EXPORT, Action.DISSEMINATE},
     Role.ANALYST: {Action.VIEW, Action.LIST, Action.GRADE, Action.MATCH, Action.EXPORT},
     Role.GAIN_COORDINATOR: {Action.VIEW, Action.LIST},
 }
@@ -132,3 +134,7 @@ def _operation_query(user: User) -> ColumnElement[bool]:
 def visible(model: type[T], user):
     """``select(model)`` already filtered to what ``user`` may see."""
     return select(model).where(visible_to(user, model))
+
+
+# Rules for later aggregates register themselves on import.
+from gainportal.security import cycle_rules  # noqa: E402,F401

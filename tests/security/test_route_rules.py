@@ -22,7 +22,14 @@ ARG_VALUES = {
     "invitation_id": 1,
     "operation": "deactivate",
     "filename": "images/favicon.ico",
+    "state": "open",
+    "decision": "withdraw",
 }
+
+
+def _arg_value(name: str):
+    # Any id will do: the gate answers before the item is ever loaded.
+    return 1 if name.endswith("_id") else ARG_VALUES[name]
 
 
 def endpoints_without_rule(app) -> list[str]:
@@ -47,9 +54,9 @@ def concrete_urls(app, kinds: set[str], method: str) -> list[tuple[str, str]]:
             r = access.rule_for_endpoint(app, rule.endpoint)
             if r is None or r.kind not in kinds or method not in rule.methods:
                 continue
-            missing = set(rule.arguments) - set(ARG_VALUES)
+            missing = {a for a in rule.arguments if not a.endswith("_id")} - set(ARG_VALUES)
             assert not missing, f"add a plausible value for {missing} ({rule.endpoint}) to ARG_VALUES"
-            urls.append((rule.endpoint, url_for(rule.endpoint, **{a: ARG_VALUES[a] for a in rule.arguments})))
+            urls.append((rule.endpoint, url_for(rule.endpoint, **{a: _arg_value(a) for a in rule.arguments})))
     return urls
 
 

@@ -1,0 +1,87 @@
+"""Permission rules for the GAIN cycle, registered on the one mechanism in permissions.py.
+
+Police roles of the operation's owning force see the operation's items (clearance
+permitting). A partner sees only requests addressed to their own agency, once issued:
+the SPOC all of them, a partner user only those with a question assigned to them.
+"""
+from __future__ import annotations
+
+from sqlalchemy import and_, exists, false, select
+from sqlalchemy.sql import ColumnElement
+
+from gainportal.models import (
+    CollectionPlanItem, InformationRequest, Operation, PartnerResponse,
+    RequestQuestion, RequestState, Requirement, Role, User,
+)
+from gainportal.security.permissions import (
+    OPERATION_ACTIONS, Action, _operation_rule, can, classifications_within, clearance_covers, item_rule,
+    query_rule, visible_to,
+)
+
+PARTNER_ACTIONS = {
+    Role.PARTNER_SPOC: {Action.VIEW, Action.LIST, Action.RESPOND, Action.DOWNLOAD},
+    Role.PARTNER_USER: {Action.VIEW, Action.LIST, Action.RESPOND, Action.DOWNLOAD},
+}
+
+
+def _operation_ids_visible(user: User):
+    return select(Operation.id).where(visible_to(user, Operation))
+
+
+# --- items that live inside an operation ------------------------------------------------
+@item_rule(Requirement)
+def _requirement_rule(user: User, action: Action, req: Requirement) -> bool:
+    return _operation_rule(user, action, req.operation)
+
+
+@query_rule(Requirement)
+def _requirement_query(user: User) -> ColumnElement[bool]:
+    return Requirement.operation_id.in_(_operation_ids_visible(user))
+
+
+@item_rule(CollectionPlanItem)
+def _plan_item_rule(user: User, action: Action, item: CollectionPlanItem) -> bool:
+    return _operation_rule(user, action, item.requirement.operation)
+
+
+# --- information requests -----------------------------------------------------------------
+def _partner_can_see(user: User, req: InformationRequest) -> bool:
+    if req.agency_id != user.agency_id or req.state is RequestState.DRAFT:
+        return False
+    if not clearance_covers(user, req.classification):
+        return False
+    if user.role is Role.PARTNER_USER:
+        return any(q.assigned_to_id == user.id for q in req.questions)
+    return True
+
+
+@item_rule(InformationRequest)
+def _request_rule(user: User, action: Action, req: InformationRequest) -> bool:
+    if user.role.is_partner:
+        return action in PARTNER_ACTIONS[user.role] and _partner_can_see(user, req)
+    return (clearance_covers(user, req.classification)
+            and _operation_rule(user, action, req.operation))
+
+
+@query_rule(InformationRequest)
+def _request_query(user: User) -> ColumnElement[bool]:
+    within = InformationRequest.classification.in_(classifications_within(user))
+    if user.role.is_partner:
+        mine = and_(InformationRequest.agency_id == user.agency_id,
+                    InformationRequest.state != RequestState.DRAFT, within)
+        if user.role is Role.PARTNER_USER:
+            assigned = exists().where(RequestQuestion.request_id == InformationRequest.id,
+                                      RequestQuestion.assigned_to_id == user.id)
+            return and_(mine, assigned)
+        return mine
+    if Action.LIST not in OPERATION_ACTIONS.get(user.role, set()):
+        return false()
+    return and_(InformationRequest.operation_id.in_(_operation_ids_visible(user)), within)
+
+
+@item_rule(PartnerResponse)
+def _response_rule(user: User, action: Action, response: PartnerResponse) -> bool:
+    # A response is seen by whoever may see its request; partners only their own agency's.
+    if user.role.is_partner and response.agency_id != user.agency_id:
+        return False
+    return can(user, Action.VIEW if action is Action.LIST else action, response.request)

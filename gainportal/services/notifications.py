@@ -1,0 +1,64 @@
+"""Content-free notifications: an outbox table, sent by SMTP when configured, otherwise
+written to the log. Emails never carry intelligence, names or references."""
+from __future__ import annotations
+
+import logging
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gainportal.db import utcnow
+from gainportal.models import Notification, User
+
+log = logging.getLogger("gainportal.notifications")
+
+MESSAGES = {
+    "request_issued": ("You have a new request", "You have a new request. Sign in to view it."),
+    "deadline_reminder": ("A request is due soon", "A request for your agency is due soon. Sign in to view it."),
+    "request_overdue": ("A request is overdue", "A request for your agency is past its deadline. Sign in to view it."),
+    "clarification": ("You have a new message", "You have a new message about a request. Sign in to view it."),
+    "answer_received": ("Answers received", "A partner has answered a request. Sign in to view it."),
+    "request_declined": ("A request was declined", "A partner has declined a request. Sign in to view it."),
+    "request_withdrawn": ("A request was withdrawn", "A request to your agency was withdrawn. Sign in to view it."),
+    "question_assigned": ("A question was assigned to you", "A question has been assigned to you. Sign in to view it."),
+    "retention_warning": ("Records due for deletion", "Some records you own reach their retention date soon. Sign in to review them."),
+}
+
+
+def queue(s: Session, user: User, kind: str, dedupe_key: str | None = None) -> Notification | None:
+    if not user.active:
+        return None
+    if dedupe_key and s.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key)):
+        return None
+    subject, body = MESSAGES[kind]
+    note = Notification(user_id=user.id, kind=kind, dedupe_key=dedupe_key, subject=subject, body=body)
+    s.add(note)
+    s.flush()
+    return note
+
+
+def send_outbox(s: Session, limit: int = 200) -> int:
+    settings = current_app.config["SETTINGS"]
+    pending = s.scalars(select(Notification).where(Notification.sent_at.is_(None))
+                        .order_by(Notification.id).limit(limit)).all()
+    sent = 0
+    for note in pending:
+        note.attempts += 1
+        try:
+            if settings.smtp_host:
+                message = EmailMessage()
+                message["From"], message["To"], message["Subject"] = settings.mail_from, note.user.email, note.subject
+                message.set_content(note.body)
+                with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:
+                    smtp.send_message(message)
+            else:
+                log.info("notification %s (%s) for user %s: %s", note.id, note.kind, note.user_id, note.subject)
+            note.sent_at = utcnow()
+            sent += 1
+        except (OSError, smtplib.SMTPException):
+            log.warning("notification %s not sent (attempt %s)", note.id, note.attempts)
+    s.flush()
+    return sent

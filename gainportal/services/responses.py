@@ -1,0 +1,127 @@
+"""Partner responses: a draft the partner can leave and resume (sealed from the first
+save), answers per question or "no trace", and one idempotent submission."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gainportal.models import (
+    Answer, AnswerOutcome, InformationRequest, PartnerResponse, RequestState, ResponseState, User,
+)
+from gainportal.db import utcnow
+from gainportal.services import audit, requests
+from gainportal.services.errors import WorkflowError
+
+MAX_ANSWER_LENGTH = 20_000
+
+
+@dataclass
+class AnswerInput:
+    question_id: int
+    outcome: AnswerOutcome | None
+    text: str
+
+
+def current_draft(s: Session, req: InformationRequest) -> PartnerResponse | None:
+    return s.scalar(select(PartnerResponse).where(PartnerResponse.request_id == req.id,
+                                                  PartnerResponse.state == ResponseState.DRAFT))
+
+
+def submitted_responses(s: Session, req: InformationRequest) -> list[PartnerResponse]:
+    return list(s.scalars(select(PartnerResponse).where(
+        PartnerResponse.request_id == req.id, PartnerResponse.state != ResponseState.DRAFT
+    ).order_by(PartnerResponse.version)))
+
+
+def _draft_for(s: Session, req: InformationRequest, by: User) -> PartnerResponse:
+    draft = current_draft(s, req)
+    if draft is None:
+        version = (s.scalar(select(func.max(PartnerResponse.version))
+                            .where(PartnerResponse.request_id == req.id)) or 0) + 1
+        draft = PartnerResponse(request_id=req.id, agency_id=req.agency_id, version=version,
+                                state=ResponseState.DRAFT)
+        s.add(draft)
+        s.flush()
+    return draft
+
+
+def save_draft(s: Session, req: InformationRequest, answers: list[AnswerInput], by: User) -> PartnerResponse:
+    """Keeps whatever was typed, complete or not; nothing is validated away."""
+    if req.state not in requests.OPEN_FOR_PARTNER:
+        raise WorkflowError(f"This request is {req.state.label.lower()}, so answers can no longer be saved")
+    draft = _draft_for(s, req, by)
+    by_question = {a.question_id: a for a in draft.answers}
+    valid_ids = {q.id for q in req.questions}
+    for item in answers:
+        if item.question_id not in valid_ids:
+            continue
+        if len(item.text or "") > MAX_ANSWER_LENGTH:
+            raise WorkflowError(f"Answer must be {MAX_ANSWER_LENGTH} characters or fewer")
+        answer = by_question.get(item.question_id)
+        if answer is None:
+            answer = Answer(question_id=item.question_id)
+            draft.answers.append(answer)
+            by_question[item.question_id] = answer
+        answer.outcome = item.outcome
+        answer.answered_by_id = by.id
+        answer.text = (item.text or "").strip() or None
+    s.flush()
+    audit.record(s, "response_draft_saved", object_type="partner_response", object_id=draft.id,
+                 handling=requests.handling_of(req), detail={"answers": len(draft.answers)}, actor=by)
+    return draft
+
+
+def completeness_errors(req: InformationRequest, draft: PartnerResponse | None) -> dict[int, str]:
+    """Question id → GOV.UK message for every question not yet answered."""
+    answers = {a.question_id: a for a in (draft.answers if draft else [])}
+    errors = {}
+    for q in req.questions:
+        answer = answers.get(q.id)
+        if answer is None or answer.outcome is None:
+            errors[q.id] = f"Answer question {q.position}, or select \u201cNo trace\u201d"
+        elif answer.outcome is AnswerOutcome.ANSWERED and not answer.text:
+            errors[q.id] = f"Enter your answer to question {q.position}"
+    return errors
+
+
+def submit(s: Session, req: InformationRequest, by: User, idempotency_key: str) -> PartnerResponse:
+    """Submit the agency's draft. The same idempotency key twice returns the first result;
+    a second submitter with another key is told the request is already answered."""
+    if not idempotency_key or len(idempotency_key) > 64:
+        raise WorkflowError("The form has expired. Refresh the page and submit again")
+    done = s.scalar(select(PartnerResponse).where(PartnerResponse.idempotency_key == idempotency_key))
+    if done is not None:
+        return done
+    if req.state not in requests.OPEN_FOR_PARTNER:
+        raise WorkflowError(f"This request is already {req.state.label.lower()}. Your draft has been kept")
+    draft = current_draft(s, req)
+    errors = completeness_errors(req, draft)
+    if errors:
+        raise WorkflowError(next(iter(errors.values())))
+    draft.state, draft.submitted_by_id, draft.submitted_at = ResponseState.SUBMITTED, by.id, utcnow()
+    draft.idempotency_key = idempotency_key
+    try:
+        s.flush()
+    except IntegrityError:
+        raise WorkflowError("This response has already been submitted") from None
+    requests.mark_answered(s, req, by)
+    no_trace = sum(1 for a in draft.answers if a.outcome is AnswerOutcome.NO_TRACE)
+    audit.record(s, "response_submitted", object_type="partner_response", object_id=draft.id,
+                 handling=requests.handling_of(req),
+                 detail={"answers": len(draft.answers), "no_trace": no_trace, "version": draft.version}, actor=by)
+    return draft
+
+
+def grade(s: Session, response: PartnerResponse, grading: str, by: User) -> None:
+    """3x5x2: source evaluation 1-3 and intelligence assessment A-E (handling code is the request's)."""
+    if len(grading) != 2 or grading[0] not in "123" or grading[1] not in "ABCDE":
+        raise WorkflowError("Select a source evaluation (1 to 3) and an intelligence assessment (A to E)")
+    if response.state is ResponseState.DRAFT:
+        raise WorkflowError("Only a submitted response can be graded")
+    response.grading, response.graded_by_id, response.state = grading, by.id, ResponseState.GRADED
+    s.flush()
+    audit.record(s, "response_graded", object_type="partner_response", object_id=response.id,
+                 handling=requests.handling_of(response.request), detail={"grading": grading}, actor=by)
