@@ -128,6 +128,94 @@ def audit_verify() -> None:
     click.echo(f"Audit chain verified: {count} rows intact")
 
 
+@main.group()
+def keys() -> None:
+    """Key-encryption keys (KEKs): create, rotate, retire, status."""
+
+
+def _keys_context():
+    from gainportal.services.keys import KeyAdminError, keyring_path
+
+    app = _app()
+    try:
+        return app, keyring_path(app.config["SETTINGS"])
+    except KeyAdminError as exc:
+        raise click.ClickException(str(exc))
+
+
+@keys.command("init")
+@click.option("--path", "path_", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the new keyring (kept outside the database and its backups)")
+def keys_init(path_: Path) -> None:
+    """Create a new keyring file (0600) with one KEK and a blind-index key."""
+    from gainportal.services.keys import KeyAdminError, init_keyring
+
+    try:
+        keyring = init_keyring(path_)
+    except KeyAdminError as exc:
+        raise click.ClickException(str(exc))
+    click.echo(f"Keyring created at {path_} with KEK {keyring.primary.id}. Point GAINPORTAL_KEYRING_FILE at it.")
+
+
+@keys.command("rotate")
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1))
+@click.option("--force-new-kek", is_flag=True,
+              help="Add a new KEK even if an earlier rotation has not finished")
+@click.option("--pause-ms", default=0, type=click.IntRange(0), hidden=True)  # lets tests interrupt a run
+def keys_rotate(batch_size: int, force_new_kek: bool, pause_ms: int) -> None:
+    """Add a KEK and re-wrap every data key under it (resumable; ciphertext is untouched)."""
+    from gainportal.db import db_session
+    from gainportal.services.keys import rotate
+
+    app, path = _keys_context()
+    with app.app_context():
+        result = rotate(db_session(), path, batch_size=batch_size, pause_s=pause_ms / 1000,
+                        force_new_kek=force_new_kek, echo=lambda m: click.echo(m))
+    if result.failed:
+        click.echo(f"{len(result.failed)} data key(s) could not be unwrapped and were left as they were "
+                   f"(ids: {', '.join(map(str, result.failed[:20]))}). Investigate before retiring their KEK.",
+                   err=True)
+        sys.exit(1)
+    click.echo(f"Done: every live data key is wrapped under {result.primary}")
+
+
+@keys.command("retire")
+@click.argument("kek_id")
+def keys_retire(kek_id: str) -> None:
+    """Remove a KEK from the keyring once no data key uses it."""
+    from gainportal.db import db_session
+    from gainportal.services.keys import KeyAdminError, retire
+
+    app, path = _keys_context()
+    with app.app_context():
+        try:
+            retire(db_session(), path, kek_id)
+        except KeyAdminError as exc:
+            raise click.ClickException(str(exc))
+    click.echo(f"KEK {kek_id} retired and removed from {path}")
+
+
+@keys.command("status")
+def keys_status() -> None:
+    """Data keys per KEK, and KEKs nothing uses any more."""
+    from gainportal.db import db_session
+    from gainportal.security.crypto import Keyring
+    from gainportal.services.keys import counts_by_kek, shredded_count
+
+    app, path = _keys_context()
+    with app.app_context():
+        counts, shredded = counts_by_kek(db_session()), shredded_count(db_session())
+    keyring = Keyring.load_file(path)
+    for kek_id in reversed(keyring.kek_ids):
+        tag = " (primary)" if kek_id == keyring.primary.id else ""
+        click.echo(f"{kek_id}{tag}: {counts.pop(kek_id, 0)} data key(s)")
+    for kek_id, n in sorted(counts.items()):
+        click.echo(f"{kek_id} NOT IN KEYRING: {n} data key(s) cannot be opened", err=True)
+    click.echo(f"shredded: {shredded} data key(s)")
+    if counts:
+        sys.exit(1)
+
+
 @main.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
