@@ -109,7 +109,7 @@ def print_quality(q) -> dict:
 def run_splink(nominals, mentions, labels, ref: date) -> dict | None:
     """Splink with its default comparisons on the structured mentions (same normalised fields)."""
     try:
-        import pandas as pd
+        import pyarrow as pa
         import splink.comparison_library as cl
         from splink import DuckDBAPI, Linker, SettingsCreator, block_on
     except Exception as exc:  # pragma: no cover - environment dependent
@@ -158,7 +158,7 @@ def run_splink(nominals, mentions, labels, ref: date) -> dict | None:
         ],
         retain_intermediate_calculation_columns=False,
     )
-    linker = Linker([db.register(pd.DataFrame(nom_rows)), db.register(pd.DataFrame(men_rows))], settings,
+    linker = Linker([db.register(pa.Table.from_pylist(nom_rows)), db.register(pa.Table.from_pylist(men_rows))], settings,
                     log_level=40)
     linker.training.estimate_probability_two_random_records_match(
         [block_on("first_name", "surname", "dob")], recall=0.6)
@@ -167,23 +167,24 @@ def run_splink(nominals, mentions, labels, ref: date) -> dict | None:
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("surname"))
     t_train = time.perf_counter() - t0
     t1 = time.perf_counter()
-    preds = linker.inference.predict(threshold_match_probability=0.01).as_pandas_dataframe()
+    rows = linker.inference.predict(threshold_match_probability=0.01).as_record_dict()
     t_pred = time.perf_counter() - t1
-    # Orient pairs as (mention, nominal) whatever side Splink put them on.
-    l_is_nom = preds["unique_id_l"].astype(str).str.startswith("N")
-    preds["mention"] = preds["unique_id_r"].where(l_is_nom, preds["unique_id_l"])
-    preds["nominal"] = preds["unique_id_l"].where(l_is_nom, preds["unique_id_r"])
-    preds = preds.sort_values(["mention", "match_probability"], ascending=[True, False])
-    top = preds.groupby("mention").head(5)
+    by_mention = defaultdict(list)
+    for r in rows:
+        # Orient pairs as (mention, nominal) whatever side Splink put them on.
+        a, b = str(r["unique_id_l"]), str(r["unique_id_r"])
+        mention, nominal = (b, a) if a.startswith("N") else (a, b)
+        by_mention[mention].append((r["match_probability"], nominal))
+    top = {m: sorted(v, reverse=True)[:5] for m, v in by_mention.items()}
+    n_true = sum(1 for lab in truth.values() if lab["nominal_id"])
+    n_sup = sum(1 for lab in truth.values() if lab["nominal_id"] and lab["support"])
     res = {}
     for thr in (0.9, 0.99):
-        hits = top[top.match_probability >= thr].groupby("mention").head(1)
-        tp = sum(truth[m]["nominal_id"] == n for m, n in zip(hits.mention, hits.nominal))
-        n_true = sum(1 for lab in truth.values() if lab["nominal_id"])
-        n_sup = sum(1 for lab in truth.values() if lab["nominal_id"] and lab["support"])
-        tp_sup = sum(truth[m]["nominal_id"] == n and truth[m]["support"] for m, n in zip(hits.mention, hits.nominal))
+        hits = [(m, v[0][1]) for m, v in top.items() if v[0][0] >= thr]
+        tp = sum(truth[m]["nominal_id"] == n for m, n in hits)
+        tp_sup = sum(truth[m]["nominal_id"] == n and truth[m]["support"] for m, n in hits)
         res[thr] = (ratio(tp, len(hits)), ratio(tp_sup, n_sup), ratio(tp, n_true))
-    top5 = sum(truth[m]["nominal_id"] == n for m, n in zip(top.mention, top.nominal))
+    top5 = sum(any(truth[m]["nominal_id"] == n for _, n in v) for m, v in top.items())
     res["top5"] = ratio(top5, sum(1 for lab in truth.values() if lab["nominal_id"]))
     res["train_s"], res["predict_s"], res["n"] = t_train, t_pred, len(men_rows)
     return res
@@ -228,7 +229,7 @@ def main() -> None:
     batch = (pairs * (100_000 // len(pairs) + 1))[:100_000]
     fresh = Matcher(CandidateIndex(nominals), ref_date=ref)
     t0 = time.perf_counter()
-    out = fresh.match_many(batch, processes=args.processes)
+    out = fresh.match_many(batch, processes=args.processes, chunksize=1000)
     t_batch = time.perf_counter() - t0
     assert len(out) == len(batch)
     print(f"batch re-match of {len(batch)} mentions with {args.processes} processes: {t_batch:.2f} s "

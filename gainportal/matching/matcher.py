@@ -8,9 +8,10 @@ from gainportal.matching.extract import mention_from_fields, mentions_from_text
 from gainportal.matching.identifiers import address_key, business_fingerprint, vrm_lookalike
 from gainportal.matching.index import CandidateIndex, dob_keys, name_keys, person_name_pairs
 from gainportal.matching.records import Candidate, Mention, NominalRecord
-from gainportal.matching.score import NAME_AGREE_SURNAME, _swapped_s, score_candidate, surname_level
+from gainportal.matching.score import _swapped_s, score_candidate, surname_level
 
 MAX_CANDIDATES = 5
+_FAR = frozenset({"mismatch", "missing"})
 TIER_ORDER = {"strong": 0, "possible": 1}
 
 
@@ -77,7 +78,7 @@ class Matcher:
         surnames = {p[1] for p in v.pairs[0] if p[1]}
         # Forename-code hits only matter when the surname is a near miss (a typo that changed
         # its phonetic code); screen them on the cached surname comparison first.
-        ids = list(ids) + [i for i in weak if any(surname_level(s, n[1]) in NAME_AGREE_SURNAME
+        ids = list(ids) + [i for i in weak if any(surname_level(s, n[1]) not in _FAR
                                                    for s in surnames for n in views[i].names)]
         for i in ids:
             nv = views[i]
@@ -111,9 +112,10 @@ class Matcher:
         text, structured = m
         return self.match_text(text, structured)
 
-    def match_many(self, mentions, processes: int = 1, chunksize: int = 500) -> list[list[Candidate]]:
+    def match_many(self, mentions, processes: int = 1, chunksize: int = 500) -> list[list]:
         """Batch form of match_one(), in order; processes > 1 forks workers that share the index
-        copy-on-write (a re-match of the whole answer store after a register change)."""
+        copy-on-write (a re-match of the whole answer store after a register change) and then
+        returns each candidate as its as_dict() form rather than a Candidate."""
         mentions = list(mentions)
         if processes <= 1 or len(mentions) < 2 * chunksize:
             return [self.match_one(m) for m in mentions]
@@ -124,20 +126,35 @@ _WORKER_MATCHER: "Matcher | None" = None
 
 
 def _work(chunk):
-    return [_WORKER_MATCHER.match_one(m) for m in chunk]
+    # Results go back as plain dicts: cheaper to pickle than dataclasses.
+    return [[c.as_dict() for c in _WORKER_MATCHER.match_one(m)] for m in chunk]
+
+
+def _init_worker():
+    import gc
+
+    # The index is hundreds of thousands of long-lived objects; cyclic GC passes over them
+    # cost more than the matching and dirty the shared pages.
+    gc.disable()
 
 
 def parallel_map(matcher: Matcher, mentions: list, processes: int, chunksize: int) -> list[list[Candidate]]:
     import multiprocessing as mp
 
+    import gc
+
     global _WORKER_MATCHER
     _WORKER_MATCHER = matcher  # inherited by forked workers, never pickled
+    gc.freeze()  # keep the index out of the workers' collections (copy-on-write friendly)
     ctx = mp.get_context("fork")
     chunks = [mentions[i:i + chunksize] for i in range(0, len(mentions), chunksize)]
-    with ctx.Pool(processes) as pool:
-        out = []
-        for part in pool.imap(_work, chunks):
-            out.extend(part)
+    try:
+        with ctx.Pool(processes, initializer=_init_worker) as pool:
+            out = []
+            for part in pool.imap(_work, chunks):
+                out.extend(part)
+    finally:
+        gc.unfreeze()
     return out
 
 
