@@ -216,6 +216,41 @@ def keys_status() -> None:
         sys.exit(1)
 
 
+@main.group()
+def retention() -> None:
+    """Retention schedule (run daily from cron or a systemd timer)."""
+
+
+@retention.command("run")
+@click.option("--warn-days", default=30, show_default=True, type=click.IntRange(1))
+@click.option("--date", "on", default=None, type=click.DateTime(["%Y-%m-%d"]),
+              help="Treat this as today (for catching up); defaults to today (UTC)")
+def retention_run(warn_days: int, on) -> None:
+    """Crypto-shred expired operations and requests; queue warnings for those due soon."""
+    from gainportal.db import db_session, get_db
+    from gainportal.services import retention as service
+
+    if on is not None and on.date() > service.today():
+        raise click.ClickException("--date cannot be in the future: that would destroy items before their date")
+    app = _app()
+    with app.app_context():
+        result = service.run(db_session(), on=on.date() if on else None, warn_days=warn_days)
+        engine = get_db().engine
+        if engine.dialect.name == "sqlite":
+            # Old pages in the WAL may still hold the wrapped keys until a checkpoint.
+            raw = engine.raw_connection()
+            try:
+                raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                raw.close()
+    for table, item_id, tally in result.shredded:
+        click.echo(f"Shredded {table} {item_id}: {tally.keys} data key(s), {tally.ciphertexts} ciphertext(s), "
+                   f"{tally.files} file(s)")
+    click.echo(f"{len(result.shredded)} item(s) shredded; {result.warnings_queued} warning(s) queued")
+    if result.undated:
+        click.echo(f"{result.undated} item(s) have no retention date and will never expire: set one", err=True)
+
+
 @main.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
