@@ -55,7 +55,9 @@ def qr_svg(uri: str) -> str:
 def verify_code(secret: str, code: str, last_step: int | None) -> int | None:
     """Returns the accepted time step, or None. One step either side allows for clock drift;
     a step at or before ``last_step`` is refused so a code cannot be replayed."""
-    code = "".join(ch for ch in code if ch.isdigit())
+    # ASCII digits only: str.isdigit() also accepts e.g. Arabic-Indic digits, which
+    # hmac.compare_digest refuses with a TypeError (a 500 on the security-code page).
+    code = "".join(ch for ch in code if ch in "0123456789")
     if len(code) != 6:
         return None
     totp = pyotp.TOTP(secret)
