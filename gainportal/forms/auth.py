@@ -3,14 +3,14 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import PasswordField, StringField, SubmitField
-from wtforms.validators import EqualTo, InputRequired
+from wtforms.validators import DataRequired, EqualTo, InputRequired
 
 from gainportal.forms.common import MaxLength, clean_text
 
 
 class SignInForm(FlaskForm):
     email = StringField("Email address", widget=GovTextInput(), filters=[clean_text],
-                        validators=[InputRequired("Enter your email address"), MaxLength(254, "Email address")])
+                        validators=[DataRequired("Enter your email address"), MaxLength(254, "Email address")])
     password = PasswordField("Password", widget=GovPasswordInput(),
                              validators=[InputRequired("Enter your password"), MaxLength(256, "Password")])
     submit = SubmitField("Sign in", widget=GovSubmitInput())
@@ -19,14 +19,14 @@ class SignInForm(FlaskForm):
 class CodeForm(FlaskForm):
     code = StringField("Security code", widget=GovTextInput(), filters=[clean_text],
                        description="The 6-digit code shown in your authenticator app, or a recovery code",
-                       validators=[InputRequired("Enter the 6-digit code from your authenticator app"),
+                       validators=[DataRequired("Enter the 6-digit code from your authenticator app"),
                                    MaxLength(20, "Security code")])
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
 class EnrolForm(FlaskForm):
     code = StringField("Enter the 6-digit code from your app", widget=GovTextInput(), filters=[clean_text],
-                       validators=[InputRequired("Enter the 6-digit code shown in your authenticator app"),
+                       validators=[DataRequired("Enter the 6-digit code shown in your authenticator app"),
                                    MaxLength(20, "Code")])
     submit = SubmitField("Continue", widget=GovSubmitInput())
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from wtforms import RadioField, SelectField
 from wtforms.validators import ValidationError
 
 # Characters that render as nothing or reorder text: they let two strings look alike.
@@ -31,3 +32,35 @@ class MaxLength:
     def __call__(self, form, field):
         if field.data and len(field.data) > self.maximum:
             raise ValidationError(f"{self.what} must be {self.maximum} characters or fewer")
+
+
+class _ChoiceMessage:
+    """A value that is not one of the choices (or cannot be coerced, like agency_id=abc) gets
+    the field's own GOV.UK message, not WTForms' "Not a valid choice"."""
+
+    def __init__(self, *args, invalid_message: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invalid_message = invalid_message
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(self.invalid_message)
+
+    def pre_validate(self, form):
+        if self.process_errors or not self.raw_data or not self.raw_data[0]:
+            return  # already reported, or empty: the required validator says so
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError(self.invalid_message)
+
+
+class ChoiceSelectField(_ChoiceMessage, SelectField):
+    pass
+
+
+class ChoiceRadioField(_ChoiceMessage, RadioField):
+    pass
