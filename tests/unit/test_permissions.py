@@ -167,7 +167,8 @@ def test_load_or_404_hides_and_audits(item_route, make, world):
         refused = client.get(f"/test/operations/{secret_id}")
         missing = client.get("/test/operations/999999")
         junk = client.get("/test/operations/abc")
-        for response in (refused, missing, junk):
+        huge = client.get("/test/operations/99999999999999999999")
+        for response in (refused, missing, junk, huge):
             assert response.status_code == 404
             assert ref not in response.get_data(as_text=True)
         # Refused and missing look the same to the user.
