@@ -106,6 +106,21 @@ def seed_demo(force: bool) -> None:
         seed(echo=click.echo, force=force)
 
 
+@main.command("notify")
+def notify() -> None:
+    """Queue deadline reminders and overdue notices, then send the outbox (run from cron)."""
+    from gainportal.db import db_session
+    from gainportal.services import notifications
+
+    app = _app()
+    with app.app_context():
+        s = db_session()
+        queued = notifications.queue_deadline_reminders(s)
+        sent = notifications.send_outbox(s)
+        s.commit()
+    click.echo(f"{queued} reminders queued, {sent} notifications sent")
+
+
 @main.group()
 def audit() -> None:
     """Audit trail."""

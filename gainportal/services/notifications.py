@@ -62,3 +62,27 @@ def send_outbox(s: Session, limit: int = 200) -> int:
             log.warning("notification %s not sent (attempt %s)", note.id, note.attempts)
     s.flush()
     return sent
+
+
+def queue_deadline_reminders(s: Session, reminder_days: int = 2) -> int:
+    """Reminders before a deadline and notices once overdue, each sent once per request."""
+    from datetime import timedelta
+
+    from gainportal.models import InformationRequest, RequestState, Role
+    from gainportal.services.dates import today
+
+    queued = 0
+    open_states = (RequestState.ISSUED, RequestState.ACKNOWLEDGED)
+    rows = s.scalars(select(InformationRequest).where(
+        InformationRequest.state.in_(open_states),
+        InformationRequest.deadline <= today() + timedelta(days=reminder_days))).all()
+    for req in rows:
+        overdue = req.deadline < today()
+        kind = "request_overdue" if overdue else "deadline_reminder"
+        spocs = s.scalars(select(User).where(User.agency_id == req.agency_id, User.role == Role.PARTNER_SPOC,
+                                             User.active.is_(True))).all()
+        recipients = list(spocs) + ([req.created_by] if overdue else [])
+        for user in recipients:
+            if queue(s, user, kind, dedupe_key=f"{kind}:{req.id}:{user.id}"):
+                queued += 1
+    return queued

@@ -246,3 +246,21 @@ def test_notifications_are_content_free(app, cycle):
         for n in notes:
             text = (n.subject + " " + n.body).lower()
             assert "heron" not in text and "noise" not in text and str(request_id) not in text
+
+
+def test_deadline_reminders_and_overdue_notices_are_queued_once(app, cycle):
+    from gainportal.models import Notification
+    from gainportal.services import notifications
+
+    soon = cycle.draft(issue=True, days=1)
+    later = cycle.draft(issue=True, days=20)
+    with app.app_context():
+        s = db_session()
+        assert notifications.queue_deadline_reminders(s) == 1
+        assert notifications.queue_deadline_reminders(s) == 0  # once only
+        s.get(InformationRequest, later).deadline = today() - timedelta(days=1)
+        assert notifications.queue_deadline_reminders(s) == 2  # SPOC and the LRO who issued it
+        kinds = sorted(n.kind for n in s.scalars(select(Notification).where(Notification.kind != "request_issued")))
+        assert kinds == ["deadline_reminder", "request_overdue", "request_overdue"]
+        assert notifications.send_outbox(s) == len(s.scalars(select(Notification)).all())
+        assert soon
