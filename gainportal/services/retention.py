@@ -17,7 +17,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -29,7 +28,9 @@ from gainportal.models.request import (
 from gainportal.models.requirement import CollectionPlanItem, Requirement
 from gainportal.models.sealing import DataKey
 from gainportal.security.sealing import SealedText, forget_plain_key
-from gainportal.services import audit, files
+from gainportal.services import audit, files, notifications
+# One definition of the default date, shared with the cycle services that set it on creation.
+from gainportal.services.dates import default_retention_date, today  # noqa: F401
 
 TOMBSTONE_KEK = "shredded"
 _BLIND_INDEX_COLUMNS = ("vrm_index", "postcode_index", "phone_index", "name_index")
@@ -41,16 +42,6 @@ class RetentionError(ValueError):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
-
-
-def today() -> date:
-    return utcnow().date()
-
-
-def default_retention_date(on: date | None = None, settings=None) -> date:
-    """The retention date for a new operation or request (``retention_default_days`` on)."""
-    settings = settings or current_app.config["SETTINGS"]
-    return (on or today()) + timedelta(days=settings.retention_default_days)
 
 
 # --- shredding -----------------------------------------------------------------------------
@@ -188,38 +179,26 @@ def run(session: Session, on: date | None = None, warn_days: int = 30) -> RunRes
 
 
 # --- warnings ------------------------------------------------------------------------------
-def _owner_id(item) -> int | None:
-    return item.lro_id if isinstance(item, Operation) else item.created_by_id
-
-
-def _label(item) -> str:
-    return "Operation" if isinstance(item, Operation) else "Information request"
+def _owner(item):
+    return item.lro if isinstance(item, Operation) else item.created_by
 
 
 def retention_warnings(session: Session, days: int = 30, on: date | None = None) -> int:
-    """Queue one content-free notification to each owner of an item due within ``days``.
-    Deduplicated per item and date, so an extended item is warned again before its new date."""
+    """Queue a warning to the owner of each item due within ``days``. The message is the
+    outbox's content-free text (no reference or name); deduplicated per item and date, so an
+    extended item is warned again before its new date."""
     on = on or today()
     queued = 0
     for model in (Operation, InformationRequest):
         due = session.scalars(_not_shredded(model).where(
             model.retention_until >= on, model.retention_until <= on + timedelta(days=days))).unique().all()
         for item in due:
-            owner_id = _owner_id(item)
-            if owner_id is None:
+            owner = _owner(item)
+            if owner is None:
                 continue
             key = f"retention:{item.__tablename__}:{item.id}:{item.retention_until.isoformat()}"
-            if session.scalar(select(Notification.id).where(Notification.dedupe_key == key)):
-                continue
-            when = f"{item.retention_until.day} {item.retention_until:%B %Y}"
-            session.add(Notification(
-                user_id=owner_id, kind="retention_warning", dedupe_key=key,
-                subject=f"{_label(item)} {item.reference} will be deleted on {when}",
-                body=(f"{_label(item)} {item.reference} reaches the end of its retention period on {when}. "
-                      "Its content will then be permanently deleted. If it must be kept longer, sign in to the "
-                      "GAIN Portal and extend its retention, giving a reason.")))
-            queued += 1
-    session.flush()
+            if notifications.queue(session, owner, "retention_warning", dedupe_key=key):
+                queued += 1
     return queued
 
 

@@ -182,15 +182,16 @@ def test_warnings_go_to_the_owner_once_and_say_nothing_of_the_content(app, owner
     _set_dates(app, due, operation=SOON + timedelta(days=5), request=SOON)
     with app.app_context():
         s = db_session()
-        assert retention.retention_warnings(s, days=30) == 2
+        assert retention.retention_warnings(s, days=30) == 2  # the operation and the request
         assert retention.retention_warnings(s, days=30) == 0
         s.commit()
         notes = s.scalars(select(Notification).order_by(Notification.id)).all()
         assert {n.user_id for n in notes} == {lro.id} and {n.kind for n in notes} == {"retention_warning"}
-        op = s.get(Operation, due.operation_id)
+        op, req = s.get(Operation, due.operation_id), s.get(InformationRequest, due.request_id)
         for note in notes:
-            assert SECRET not in note.subject + note.body and op.name not in note.subject + note.body
-        assert "REQ-T-" in notes[1].subject and "will be deleted on" in notes[1].subject
+            text = note.subject + note.body
+            assert SECRET not in text and op.name not in text and op.reference not in text
+            assert req.reference not in text and "retention date" in note.body
         # Extended into the window again: warned again for the new date.
         retention.extend_retention(s, op, SOON + timedelta(days=20), "trial", s.get(type(lro), lro.id))
         assert retention.retention_warnings(s, days=30) == 1
@@ -199,7 +200,7 @@ def test_warnings_go_to_the_owner_once_and_say_nothing_of_the_content(app, owner
 def test_default_retention_date(app):
     with app.app_context():
         days = app.config["SETTINGS"].retention_default_days
-        assert retention.default_retention_date(date(2026, 1, 1)) == date(2026, 1, 1) + timedelta(days=days)
+        assert retention.default_retention_date() == retention.today() + timedelta(days=days)
 
 
 def test_retention_run_command(app, settings, owners):
