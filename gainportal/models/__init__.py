@@ -6,6 +6,7 @@ from gainportal.models.enums import (
     InternalSource, LawfulBasis, NominalRole, OperationStatus, Pillar, Priority, RequestState,
     RequirementState, ResponseState, Role,
 )
+from gainportal.models.indoctrination import Indoctrination, IndoctrinationAgreement
 from gainportal.models.operation import (
     DecisionLogEntry, Nominal, NominalLink, Operation, OperationPLead, OperationReview,
 )
@@ -20,7 +21,7 @@ from gainportal.models.user import Invitation, RecoveryCode, User, UserSession
 __all__ = [
     "Agency", "AgencyKind", "Answer", "AnswerOutcome", "Attachment", "AuditEvent", "Classification",
     "Clearance", "CollectionMethod", "CollectionPlanItem", "DataKey", "DecisionLogEntry", "HandlingCode",
-    "Heading", "InformationRequest", "InternalSource", "Intervention", "Invitation", "LawfulBasis",
+    "Heading", "Indoctrination", "IndoctrinationAgreement", "InformationRequest", "InternalSource", "Intervention", "Invitation", "LawfulBasis",
     "Nominal", "NominalLink", "NominalRole", "Notification", "Operation", "OperationPLead",
     "OperationReview", "OperationStatus", "PartnerResponse", "Pillar", "Priority", "RecoveryCode",
     "RequestMessage", "RequestQuestion", "RequestState", "RequestSubject", "Requirement",

@@ -57,6 +57,11 @@ def create_operation(s: Session, *, name: str, agency: Agency, lro: User, tier: 
     s.flush()
     if summary:
         op.summary = summary
+    # Nobody, the LRO included, sees the operation before signing its agreement.
+    from gainportal.services import indoctrination
+
+    indoctrination.publish_defaults(s, op, by)
+    indoctrination.invite(s, op, lro, by)
     audit.record(s, "operation_created", object_type="operation", object_id=op.id, handling=handling_of(op),
                  detail={"tier": tier, "ocgm_band": ocgm_band, "p_band": p_band}, actor=by)
     return op

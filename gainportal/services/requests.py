@@ -15,7 +15,7 @@ from gainportal.models import (
 from gainportal.security.crypto import normalise_name, normalise_phone, normalise_postcode, normalise_vrm
 from gainportal.security.sealing import blind
 from gainportal.db import utcnow
-from gainportal.services import audit, jargon, notifications
+from gainportal.services import audit, indoctrination, jargon, notifications
 from gainportal.services.dates import default_retention_date, today
 from gainportal.services.errors import WorkflowError
 from gainportal.services.operations import log_decision
@@ -206,6 +206,7 @@ def issue(s: Session, req: InformationRequest, by: User, override_reason: str | 
                      decision="plain_language_override", rationale=override_reason, by=by)
     _transition(s, req, S.ISSUED, by, jargon_overridden=bool(findings))
     for spoc in _agency_users(s, req.agency_id, Role.PARTNER_SPOC):
+        indoctrination.invite(s, req.operation, spoc, by)
         notifications.queue(s, spoc, "request_issued", dedupe_key=f"issued:{req.id}:{spoc.id}")
 
 
@@ -260,6 +261,8 @@ def assign_question(s: Session, question: RequestQuestion, assignee: User | None
     if assignee is not None and (assignee.agency_id != req.agency_id or not assignee.role.is_partner):
         raise WorkflowError("Select a colleague from your agency")
     question.assigned_to_id = getattr(assignee, "id", None)
+    if assignee is not None:
+        indoctrination.invite(s, req.operation, assignee, by)
     s.flush()
     audit.record(s, "question_assigned", object_type="request_question", object_id=question.id,
                  handling=handling_of(req), detail={"assignee_id": getattr(assignee, "id", None)}, actor=by)
