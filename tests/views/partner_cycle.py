@@ -40,6 +40,9 @@ class Cycle:
     def __init__(self, app):
         self.app = app
         self._ops = 0
+        # People who sign the operation's agreement on every request made here, where they
+        # may (police of the owning force, partners of the agency asked); the LRO always does.
+        self.signers: list[User] = []
 
     def request(self, lro: User, agency: Agency, *, issue: bool = True, op_name: str = OP_NAME,
                 questions=None, deadline_days: int = 14, subjects=None, operation_id: int | None = None) -> Made:
@@ -71,12 +74,22 @@ class Cycle:
             ir = requests.create_draft(s, item, draft, by)
             if issue:
                 requests.issue(s, ir, by)
+            self._sign_all(s, op, target, [by] + self.signers)
             s.commit()
             if deadline_days < 1:
                 s.execute(update(InformationRequest).where(InformationRequest.id == ir.id)
                           .values(deadline=today() + timedelta(days=deadline_days)))
                 s.commit()
             return Made(ir.id, ir.reference, [q.id for q in ir.questions], op.id, op.reference)
+
+    def _sign_all(self, s, op, target: Agency, users) -> None:
+        from gainportal.services import indoctrination
+        for user in users:
+            user = s.get(User, user.id)
+            asked = user.role.is_partner and user.agency_id == target.id
+            if (asked or user.agency_id == op.owning_agency_id) and not indoctrination.is_current(s, user, op.id):
+                indoctrination.invite(s, op, user, None, notify=False)
+                indoctrination.sign(s, op, user, typed_name=user.full_name, confirmed=True)
 
     def act(self, fn, request_id: int, user: User, *args):
         """Run a request service (withdraw, acknowledge...) as ``user`` outside a web request."""

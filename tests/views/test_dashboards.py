@@ -109,6 +109,8 @@ def test_coordinator_sees_requests_by_agency_with_state_counts_and_median(app, m
     stranger = make.user(agency=other_force, role=Role.LRO)
     spoc = make.user(agency=council, role=Role.PARTNER_SPOC)
     coordinator = make.user(agency=force, role=Role.GAIN_COORDINATOR)
+    stranger_coordinator = make.user(agency=other_force, role=Role.SUPERVISOR)
+    cycle.signers = [coordinator, stranger_coordinator]
     answered = [cycle.request(lro, council) for _ in range(3)]
     for made, (issued, took) in zip(answered, [(10, 2), (10, 4), (20, 9)]):
         cycle.answer_all(made.id, spoc, key=f"k{made.id}")
@@ -127,7 +129,6 @@ def test_coordinator_sees_requests_by_agency_with_state_counts_and_median(app, m
     other = agency_row(html, other_council.id)
     assert other["total"] == "1" and other["declined"] == "1" and other["median"] == "–"
     # The other force's view counts only its own two requests.
-    stranger_coordinator = make.user(agency=other_force, role=Role.SUPERVISOR)
     theirs = agency_row(client_for(app, stranger_coordinator).get("/").get_data(as_text=True), council.id)
     assert theirs["total"] == "2" and theirs["answered"] == "0"
 
@@ -137,6 +138,7 @@ def test_coordinator_median_of_an_even_count_and_period_filter(app, make, cycle,
     lro = make.user(agency=force, role=Role.LRO)
     spoc = make.user(agency=council, role=Role.PARTNER_SPOC)
     analyst = make.user(agency=force, role=Role.ANALYST)
+    cycle.signers = [analyst]
     for issued, took in [(10, 1), (10, 3), (200, 5), (200, 7)]:
         made = cycle.request(lro, council)
         cycle.answer_all(made.id, spoc, key=f"k{made.id}")

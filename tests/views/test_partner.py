@@ -34,6 +34,7 @@ def world(app, make, cycle):
     spoc = make.user(agency=council, role=Role.PARTNER_SPOC)
     colleague = make.user(agency=council, role=Role.PARTNER_USER)
     other_spoc = make.user(agency=other, role=Role.PARTNER_SPOC)
+    cycle.signers = [spoc, colleague, other_spoc]
     req = cycle.request(lro, council)
 
     class W:
