@@ -11,18 +11,18 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, timedelta
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import case, func, select
 
 from gainportal.db import db_session
 from gainportal.forms.partner import ActionForm, AnswerForm, DeclineForm, MessageForm
 from gainportal.models import (
-    AnswerOutcome, Heading, InformationRequest, PartnerResponse, RequestState, Role, User,
+    AnswerOutcome, Attachment, Heading, InformationRequest, PartnerResponse, RequestState, Role, User,
 )
 from gainportal.security.access import PARTNER_ROLES, signed_in
 from gainportal.security.permissions import Action, load_or_404, visible
-from gainportal.services import audit, requests as request_service, responses
+from gainportal.services import audit, files, requests as request_service, responses
 from gainportal.services.dates import today
 from gainportal.services.errors import WorkflowError
 
@@ -85,6 +85,11 @@ def _helpers():
 
 def _is_spoc() -> bool:
     return current_user.role is Role.PARTNER_SPOC
+
+
+def _settings():
+    from flask import current_app
+    return current_app.config["SETTINGS"]
 
 
 def _page() -> int:
@@ -190,9 +195,13 @@ def _render(req: InformationRequest, *, values: dict[int, dict] | None = None,
     submitted_answers = {}
     if latest is not None:
         submitted_answers = {a.question_id: a for a in latest.answers if a.question_id in mine}
-    # Attachments: the upload service (gainportal/services/files.py) has not landed yet.
-    # TODO(files): when it does, list the draft's attachments per question here and add a
-    # file upload field per question to the answer form (see templates/views/partner/request.html).
+    shown = draft if req.state in OPEN and draft is not None else latest
+    attachments: dict[int, list[Attachment]] = {}
+    if shown is not None:
+        for att in s.scalars(select(Attachment).where(Attachment.response_id == shown.id)
+                             .order_by(Attachment.id)):
+            if att.question_id in mine:
+                attachments.setdefault(att.question_id, []).append(att)
     return render_template(
         "views/partner/request.html", title=f"Request {req.reference}", req=req, questions=questions,
         grouped=grouped, subjects=[_subject_row(sub.details or {}) for sub in req.subjects], subject_fields=SUBJECT_FIELDS,
@@ -200,7 +209,8 @@ def _render(req: InformationRequest, *, values: dict[int, dict] | None = None,
         draft=draft, draft_version=_draft_version(draft), latest=latest, submitted_answers=submitted_answers,
         values=values, unsent=unsent and req.state not in OPEN, question_errors=question_errors or {},
         error_list=error_list, has_errors=bool(error_list), message_form=message_form,
-        idempotency_key=idempotency_key or uuid.uuid4().hex,
+        idempotency_key=idempotency_key or uuid.uuid4().hex, attachments=attachments,
+        upload_limits=files.UploadLimits.from_settings(_settings()),
         colleagues=_colleagues(req) if _is_spoc() and req.state in OPEN else [],
         marking=req.classification.value,
     )
@@ -317,7 +327,7 @@ def _error_list(questions, question_errors: dict[int, dict[str, str]]) -> list[d
     items = []
     for q in questions:  # in question order, so the summary reads top to bottom
         for field, message in question_errors.get(q.id, {}).items():
-            anchor = f"outcome-{q.id}" if field == "outcome" else f"answer-{q.id}"
+            anchor = {"outcome": f"outcome-{q.id}", "file": f"file-{q.id}"}.get(field, f"answer-{q.id}")
             items.append({"text": message, "href": f"#{anchor}"})
     return items
 
@@ -363,6 +373,15 @@ def answers(request_id: int):
                 responses.save_draft(s, req, changed, current_user)
             except WorkflowError as exc:
                 return again(str(exc))
+        action = request.form.get("action", "")
+        file_errors = _store_uploads(req, questions)
+        for qid, message in file_errors.items():
+            question_errors.setdefault(qid, {})["file"] = message
+        if action.startswith("remove:"):
+            _remove_attachment(req, questions, action.removeprefix("remove:"))
+            if not question_errors:
+                flash("File removed. Your answers have been saved.", "success")
+                return redirect(url_for(".detail", request_id=req.id) + "#answers")
     elif not submitting:
         return again(f"This request is {STATUS_LABELS[req.state][0].lower()}, so your answers cannot be "
                      "saved. What you typed is shown below so you can copy it.")
@@ -386,6 +405,64 @@ def answers(request_id: int):
     except WorkflowError as exc:
         return again(str(exc))
     return redirect(url_for(".sent", request_id=req.id))
+
+
+def _store_uploads(req: InformationRequest, questions) -> dict[int, str]:
+    """Seal any file chosen for a question into the agency's draft; an error per question."""
+    s = db_session()
+    chosen = [(q, f) for q in questions if (f := request.files.get(f"file-{q.id}")) and f.filename]
+    if not chosen:
+        return {}
+    draft = responses.current_draft(s, req) or responses.save_draft(s, req, [], current_user)
+    limits = files.UploadLimits.from_settings(_settings())
+    errors = {}
+    for q, upload in chosen:
+        attachment = Attachment(response_id=draft.id, question_id=q.id, uploaded_by_id=current_user.id)
+        try:
+            files.store_upload(s, attachment, upload, limits)
+        except files.UploadRejected as exc:
+            errors[q.id] = exc.message + ". Select the file again"
+            continue
+        audit.record(s, "attachment_uploaded", object_type="attachment", object_id=attachment.id,
+                     handling=request_service.handling_of(req),
+                     detail={"response_id": draft.id, "question_id": q.id, "size": attachment.size,
+                             "content_type": attachment.content_type})
+    return errors
+
+
+def _remove_attachment(req: InformationRequest, questions, raw_id: str) -> None:
+    s = db_session()
+    draft = responses.current_draft(s, req)
+    try:
+        attachment = s.get(Attachment, int(raw_id))
+    except ValueError:
+        attachment = None
+    if (draft is None or attachment is None or attachment.response_id != draft.id
+            or attachment.question_id not in {q.id for q in questions}):
+        abort(404)
+    files.delete_upload(attachment)
+    audit.record(s, "attachment_removed", object_type="attachment", object_id=attachment.id,
+                 handling=request_service.handling_of(req), detail={"response_id": draft.id})
+    s.delete(attachment)
+    s.flush()
+
+
+@bp.get("/attachments/<int:attachment_id>")
+@signed_in(*PARTNER_ROLES)
+def download(attachment_id: int):
+    s = db_session()
+    attachment = s.get(Attachment, attachment_id)
+    if attachment is None:
+        abort(404)
+    response = load_or_404(PartnerResponse, attachment.response_id, Action.DOWNLOAD)
+    req = response.request
+    if attachment.question_id not in {q.id for q in _my_questions(req)}:
+        abort(404)
+    chunks, headers = files.open_download(attachment)
+    audit.record(s, "attachment_downloaded", object_type="attachment", object_id=attachment.id,
+                 handling=request_service.handling_of(req), detail={"size": attachment.size})
+    g.audited = True
+    return Response(chunks, headers=headers)
 
 
 @bp.get("/requests/<int:request_id>/sent")

@@ -405,3 +405,49 @@ def test_overlong_answer_is_refused_but_kept_on_screen(app, world):
     assert long_text in body
     with app.app_context():
         assert [a.text for a in db_session().scalars(select(Answer))] == ["Short one"]
+
+
+# --- attachments ----------------------------------------------------------------------------
+def multipart_post(client, req_id, data: dict, action="save"):
+    html = page(client, req_id)
+    form = {"csrf_token": csrf_from(html), "idempotency_key": idem_key(html), "action": action, **data}
+    return client.post(f"/partner/requests/{req_id}/answers", data=form, content_type="multipart/form-data")
+
+
+def test_attach_download_and_remove_a_file(app, world):
+    import io
+    from gainportal.models import Attachment
+    q1, q2 = world.req.question_ids
+    client = client_for(app, world.spoc)
+    response = multipart_post(client, world.req.id, {
+        f"outcome-{q1}": "answered", f"answer-{q1}": "See the attached licence log",
+        f"file-{q1}": (io.BytesIO(b"date,premises\n2024-03-01,12 Kirkstall Road\n"), "licence log.csv")})
+    assert response.status_code == 302
+    html = page(client, world.req.id)
+    assert "licence log.csv" in html and "See the attached licence log" in html
+    with app.app_context():
+        attachment = db_session().scalar(select(Attachment))
+        att_id, assert_q = attachment.id, attachment.question_id
+    assert assert_q == q1
+    download = client.get(f"/partner/attachments/{att_id}")
+    assert download.status_code == 200
+    assert download.data == b"date,premises\n2024-03-01,12 Kirkstall Road\n"
+    assert "attachment;" in download.headers["Content-Disposition"]
+    # Another agency cannot fetch it.
+    assert client_for(app, world.other_spoc).get(f"/partner/attachments/{att_id}").status_code == 404
+    # A file of the wrong type is refused by its question, and the typed answer is kept.
+    response = multipart_post(client, world.req.id, {
+        f"outcome-{q2}": "answered", f"answer-{q2}": "Vans seen",
+        f"file-{q2}": (io.BytesIO(b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\xff\xff\x00\x00"), "tool.exe")})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and f'href="#file-{q2}"' in body and "Vans seen" in body
+    # Removing saves what was typed too.
+    response = multipart_post(client, world.req.id, {f"answer-{q1}": "Changed my mind",
+                                                     f"outcome-{q1}": "answered"}, action=f"remove:{att_id}")
+    assert response.status_code == 302
+    html = page(client, world.req.id)
+    assert "licence log.csv" not in html and "Changed my mind" in html
+    with app.app_context():
+        assert db_session().scalar(select(func.count()).select_from(Attachment)) == 0
+        actions = set(db_session().scalars(select(AuditEvent.action)))
+        assert {"attachment_uploaded", "attachment_downloaded", "attachment_removed"} <= actions
