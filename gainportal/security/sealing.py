@@ -81,8 +81,12 @@ def keyring() -> Keyring:
     if last is None:
         ext["gainportal_keyring_stat"] = seen  # first use: the start-up keyring is current
     elif last != seen:
-        ext["gainportal_keyring"] = Keyring.load_file(settings.keyring_file)
         ext["gainportal_keyring_stat"] = seen
+        try:
+            ext["gainportal_keyring"] = Keyring.load_file(settings.keyring_file)
+        except KeyringError as exc:
+            # A bad edit must not take the service down: keep the keys already loaded.
+            current_app.logger.error("keyring file changed but cannot be loaded; keeping the old one: %s", exc)
     return ext["gainportal_keyring"]
 
 

@@ -136,3 +136,18 @@ def test_keys_init_refuses_to_overwrite(tmp_path, settings):
     assert made.returncode == 0 and (path.stat().st_mode & 0o777) == 0o600
     again = _cli(settings, "keys", "init", "--path", str(path))
     assert again.returncode != 0 and "refusing to overwrite" in again.stderr
+
+
+def test_running_app_follows_the_keyring_file_and_survives_a_bad_edit(app, settings, graphs, caplog):
+    from gainportal.security.sealing import keyring
+
+    with app.app_context():
+        assert db_session().get(Answer, graphs[0].answer_id).text == "answer item 0"
+        before = keyring().kek_ids
+        ring = Keyring.load_file(settings.keyring_file)
+        ring.add_kek()
+        ring.save(settings.keyring_file)
+        assert keyring().kek_ids == ring.kek_ids != before  # picked up without a restart
+        settings.keyring_file.write_text("{not json")
+        assert keyring().kek_ids == ring.kek_ids  # kept, and said so
+    assert "cannot be loaded" in caplog.text
