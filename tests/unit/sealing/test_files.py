@@ -85,7 +85,7 @@ def test_plaintext_never_reaches_disk_while_streaming(app, graph):
                 assert MARKER not in data, f"plaintext found in {name} mid-upload"
             return super().read(n)
 
-    content = MARKER * 30_000  # ~600 KB of text, many chunks
+    content = MARKER * 100_000  # 2 MB of text: many reads, many chunks
     with app.app_context():
         s = db_session()
         response_id = s.get(Attachment, graph.attachment_id).response_id
