@@ -50,10 +50,13 @@ def utcnow() -> datetime:
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+                               hide_parameters=True)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_recycle=1800)
+    # hide_parameters: bound values (answers, names typed at sign-in) never reach SQL logs.
+    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_recycle=1800,
+                         hide_parameters=True)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -14,7 +14,7 @@ from gainportal.models import (
     Agency, AgencyKind, AnswerOutcome, Classification, Clearance, CollectionMethod, Heading, InternalSource,
     LawfulBasis, Nominal, NominalRole, Operation, Pillar, Priority, RequirementState, Role,
 )
-from gainportal.services import accounts, operations, requests, requirements, responses
+from gainportal.services import accounts, indoctrination, operations, requests, requirements, responses
 from gainportal.services.dates import add_months, today
 from gainportal.services.requests import QuestionInput, RequestDraft, SubjectInput
 from gainportal.services.responses import AnswerInput
@@ -105,6 +105,13 @@ def _seed_cycle(s, agencies, users) -> None:
         ops[reference] = operations.create_operation(
             s, reference=reference, name=name, agency=agencies["WYP"], lro=lro, tier=tier, ocgm_band=band,
             p_band=p_band, classification=classification, summary=summary, by=lro)
+    # Police staff of the force are indoctrinated into every operation; the supervisor
+    # has not yet signed Wagtail's agreement, to show the gate.
+    for op in ops.values():
+        for email in ("lro@wyp.example.police.uk", "analyst@wyp.example.police.uk", "supervisor@wyp.example.police.uk"):
+            indoctrination.invite(s, op, users[email], lro)
+            if not (op.reference == "OP-WYP-0588" and email.startswith("supervisor")):
+                indoctrination.sign(s, op, users[email], typed_name=users[email].full_name, confirmed=True)
     # One operation has slipped past its review date, as real ones do.
     ops["OP-WYP-0588"].next_review_due = today() - timedelta(days=9)
     for pillar, email in ((Pillar.PURSUE, "lro@wyp.example.police.uk"), (Pillar.PREVENT, "supervisor@wyp.example.police.uk")):
@@ -219,3 +226,7 @@ def _seed_cycle(s, agencies, users) -> None:
                     [(Heading.BUSINESS, "Which licensed premises on Kirkstall Road have had complaints since January?")])
     requests.issue(s, withdrawn, lro)
     requests.withdraw(s, withdrawn, "Licensing answered this at the partnership meeting.", lro)
+    # Partners who have worked on Kestrel have signed its partner agreement; housing and
+    # schools have not yet, so their requests wait behind the signing screen.
+    for code in ("RSPCA", "WYFRS", "LTHT", "LEEDS-CC"):
+        indoctrination.sign(s, kestrel, spocs[code], typed_name=spocs[code].full_name, confirmed=True)

@@ -44,6 +44,9 @@ def init_web(app: Flask) -> None:
         }),
     ])
     app.jinja_env.globals.update(settings=settings)
+    from gainportal.services.requests import CONDITION_LABELS
+
+    app.jinja_env.filters["condition_label"] = lambda key: CONDITION_LABELS.get(key, str(key).replace("_", " "))
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
@@ -65,8 +68,7 @@ def init_web(app: Flask) -> None:
 
     @app.context_processor
     def _template_globals():
-        return {"cspNonce": g.get("csp_nonce"), "current_user": current_user,
-                "url_map_endpoints": app.view_functions}
+        return {"cspNonce": g.get("csp_nonce"), "current_user": current_user}
 
     @app.after_request
     def _audit_page_view(response):

@@ -7,7 +7,7 @@ from gainportal.db import db_session
 from gainportal.models import (
     AgencyKind, Classification, CollectionMethod, Heading, LawfulBasis, Pillar, Priority, RequirementState, Role,
 )
-from gainportal.services import operations, requests, requirements
+from gainportal.services import indoctrination, operations, requests, requirements
 from gainportal.services.dates import add_months, today
 from gainportal.services.requests import QuestionInput, RequestDraft, SubjectInput
 
@@ -15,8 +15,9 @@ from gainportal.services.requests import QuestionInput, RequestDraft, SubjectInp
 class Cycle:
     """A force with an LRO, a council with a SPOC, and an operation ready for requests."""
 
-    def __init__(self, app, make, classification=Classification.OFFICIAL_SENSITIVE, tier=3):
+    def __init__(self, app, make, classification=Classification.OFFICIAL_SENSITIVE, tier=3, sign_partners=True):
         self.app = app
+        self.sign_partners = sign_partners
         self.force = make.agency(AgencyKind.POLICE_FORCE)
         self.council = make.agency(AgencyKind.COUNCIL)
         self.lro = make.user(agency=self.force, role=Role.LRO)
@@ -35,8 +36,21 @@ class Cycle:
                 s, req, source_agency=self.council, internal_source=None, method=CollectionMethod.OVERT,
                 lawful_basis=LawfulBasis.CDA_1998_S115, isa_reference=None,
                 due_date=today() + timedelta(days=20), owner=self.lro, notes=None, by=self.lro)
+            indoctrination.sign(s, op, self.lro, typed_name=self.lro.full_name, confirmed=True)
             s.commit()
             self.operation_id, self.requirement_id, self.plan_item_id = op.id, req.id, item.id
+
+    def indoctrinate(self, user, sign: bool = True) -> None:
+        """Put ``user`` on the register and (by default) sign the current agreement."""
+        from gainportal.models import Operation
+
+        with self.app.app_context():
+            s = db_session()
+            op = s.get(Operation, self.operation_id)
+            indoctrination.invite(s, op, user, self.lro)
+            if sign:
+                indoctrination.sign(s, op, user, typed_name=user.full_name, confirmed=True)
+            s.commit()
 
     def draft(self, questions=None, subjects=(), issue=False, days=14, agency=None):
         from gainportal.models import CollectionPlanItem
@@ -53,5 +67,7 @@ class Cycle:
                 subjects=[SubjectInput(**x) for x in subjects]), self.lro)
             if issue:
                 requests.issue(s, req, self.lro)
+                if self.sign_partners:
+                    indoctrination.sign(s, req.operation, self.spoc, typed_name=self.spoc.full_name, confirmed=True)
             s.commit()
             return req.id

@@ -14,8 +14,8 @@ from gainportal.models import (
     RequestQuestion, RequestState, Requirement, Role, User,
 )
 from gainportal.security.permissions import (
-    OPERATION_ACTIONS, Action, _operation_rule, can, classifications_within, clearance_covers, item_rule,
-    query_rule, visible_to,
+    OPERATION_ACTIONS, Action, _operation_rule, can, classifications_within, clearance_covers, indoctrinated,
+    item_rule, query_rule, visible_to,
 )
 
 PARTNER_ACTIONS = {
@@ -58,7 +58,10 @@ def _partner_can_see(user: User, req: InformationRequest) -> bool:
 @item_rule(InformationRequest)
 def _request_rule(user: User, action: Action, req: InformationRequest) -> bool:
     if user.role.is_partner:
-        return action in PARTNER_ACTIONS[user.role] and _partner_can_see(user, req)
+        # The inbox lists a request's reference and deadline; its questions, subjects and
+        # answers need a current signature on the partner agreement.
+        signed = action is Action.LIST or indoctrinated(user, req.operation_id)
+        return action in PARTNER_ACTIONS[user.role] and _partner_can_see(user, req) and signed
     return (clearance_covers(user, req.classification)
             and _operation_rule(user, action, req.operation))
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 import enum
 from typing import Callable, TypeVar
 
-from flask import abort, g
+from flask import abort, g, has_request_context, redirect, request, url_for
 from sqlalchemy import false, select
 from sqlalchemy.sql import ColumnElement
 
 from gainportal.db import db_session
 from gainportal.models import Operation, Role, User
 from gainportal.models.enums import Classification
-from gainportal.services import audit
+from gainportal.services import audit, indoctrination
 
 T = TypeVar("T")
 
@@ -88,8 +88,37 @@ def load_or_404(model: type[T], item_id, action: Action = Action.VIEW) -> T:
             audit.record(db_session(), f"{action.value}_refused", outcome="denied",
                          object_type=model.__tablename__, object_id=key)
             g.audited = True
+            _offer_signing(current_user, action, item)
         abort(404)
     return item
+
+
+def _offer_signing(user, action: Action, item) -> None:
+    """When the only thing missing is a current signature and the person is on the
+    operation's register, send them to sign; anyone else gets the plain 404."""
+    operation_id = item.id if isinstance(item, Operation) else getattr(item, "operation_id", None)
+    if operation_id is None or not indoctrination.on_register(db_session(), user, operation_id):
+        return
+    g.ignore_indoctrination = True
+    try:
+        allowed_otherwise = can(user, action, item)
+    finally:
+        g.ignore_indoctrination = False
+    if allowed_otherwise:
+        abort(redirect(url_for("indoctrination.sign", operation_id=operation_id, next=request.full_path)))
+
+
+def indoctrinated(user: User, operation_id: int) -> bool:
+    """A current signature on the operation's agreement (latest version, unexpired,
+    unrevoked). Looked up once per request, so a revocation bites on the next one."""
+    if has_request_context():
+        if g.get("ignore_indoctrination"):
+            return True
+        cache = g.setdefault("indoctrinated_operations", {})
+        if user.id not in cache:
+            cache[user.id] = set(db_session().scalars(indoctrination.current_operation_ids(user)))
+        return operation_id in cache[user.id]
+    return indoctrination.is_current(db_session(), user, operation_id)
 
 
 def clearance_covers(user: User, classification: Classification) -> bool:
@@ -119,6 +148,7 @@ def _operation_rule(user: User, action: Action, op: Operation) -> bool:
         action in OPERATION_ACTIONS.get(user.role, set())
         and op.owning_agency_id == user.agency_id
         and clearance_covers(user, op.classification)
+        and indoctrinated(user, op.id)
     )
 
 
@@ -126,9 +156,9 @@ def _operation_rule(user: User, action: Action, op: Operation) -> bool:
 def _operation_query(user: User) -> ColumnElement[bool]:
     if Action.LIST not in OPERATION_ACTIONS.get(user.role, set()):
         return false()
-    return (Operation.owning_agency_id == user.agency_id) & Operation.classification.in_(
-        classifications_within(user)
-    )
+    return ((Operation.owning_agency_id == user.agency_id)
+            & Operation.classification.in_(classifications_within(user))
+            & Operation.id.in_(indoctrination.current_operation_ids(user)))
 
 
 def visible(model: type[T], user):

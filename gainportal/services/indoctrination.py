@@ -161,6 +161,11 @@ def current_operation_ids(user: User):
                    IndoctrinationAgreement.audience == audience_for(user)))
 
 
+def on_register(s: Session, user: User, operation_id: int) -> bool:
+    record = record_for(s, operation_id, user)
+    return record is not None and record.revoked_at is None
+
+
 def is_current(s: Session, user: User, operation_id: int) -> bool:
     return s.scalar(select(func.count()).select_from(
         current_operation_ids(user).where(Indoctrination.operation_id == operation_id).subquery())) > 0

@@ -2,6 +2,7 @@
 acknowledgement, assignment, clarification messages, decline, withdraw, assess, close."""
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -103,10 +104,21 @@ def plain_language_findings(draft_or_request) -> dict[str, list[jargon.JargonFin
     return {name: found for name, text in texts.items() if (found := jargon.check(text))}
 
 
+CONDITION_LABELS = {
+    "originator_consent_required": "Ask the originator before sharing further",
+    "no_onward_dissemination": "Do not share further",
+    "not_for_evidential_use": "Not for use as evidence",
+    "agency_allowlist": "Only the listed agencies",
+    "review_by": "Review by the date given",
+}
+
+
 def _next_reference(s: Session, op) -> str:
-    count = s.scalar(select(func.count()).select_from(InformationRequest)
-                     .where(InformationRequest.operation_id == op.id)) or 0
-    return f"{op.reference}/Q{count + 1:03d}"
+    """Partners see this reference, so it says nothing about the operation it serves."""
+    while True:
+        reference = f"REQ-{today().year}-{secrets.token_hex(3).upper()}"
+        if not s.scalar(select(InformationRequest.id).where(InformationRequest.reference == reference)):
+            return reference
 
 
 def _apply(s: Session, req: InformationRequest, draft: RequestDraft) -> None:

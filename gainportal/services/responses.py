@@ -43,8 +43,13 @@ def _draft_for(s: Session, req: InformationRequest, by: User) -> PartnerResponse
                             .where(PartnerResponse.request_id == req.id)) or 0) + 1
         draft = PartnerResponse(request_id=req.id, agency_id=req.agency_id, version=version,
                                 state=ResponseState.DRAFT)
-        s.add(draft)
-        s.flush()
+        try:
+            with s.begin_nested():  # two colleagues saving the first draft at once: one row wins
+                s.add(draft)
+        except IntegrityError:
+            draft = current_draft(s, req)
+            if draft is None:
+                raise WorkflowError("Your answers could not be saved just now. Try again") from None
     return draft
 
 

@@ -30,11 +30,9 @@ EDITORS = (Role.LRO, Role.SUPERVISOR)
 QUESTION_SLOTS = 6
 SUBJECT_SLOTS = 3
 SUBJECT_FIELDS = ("name", "dob", "address", "postcode", "vrm", "phone")
-CONDITIONS = {
-    "originator_consent_required": "Originator consent needed before sharing further",
-    "no_onward_dissemination": "No onward sharing",
-    "not_for_evidential_use": "Not for evidential use",
-}
+# Conditions an LRO can set on a request (labels shared with every page that shows them).
+CONDITIONS = {key: request_service.CONDITION_LABELS[key]
+              for key in ("originator_consent_required", "no_onward_dissemination", "not_for_evidential_use")}
 
 
 def _text(name: str, limit: int = 5000) -> str:

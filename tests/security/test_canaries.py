@@ -120,8 +120,6 @@ def test_canary_never_stored_or_logged_in_clear(app, make, backend, tmp_path, ca
     assert_absent(canary, "SQL logs", _log_text(sql_logs))
 
 
-@pytest.mark.xfail(strict=True, reason="db.make_engine does not set hide_parameters=True: with SQL logging "
-                   "at INFO, bound values such as an email typed at sign-in are logged")
 def test_sql_logging_does_not_echo_bound_values(app, caplog):
     caplog.set_level(logging.INFO, logger="sqlalchemy.engine")
     typed = f"TYPED-{uuid.uuid4().hex}"

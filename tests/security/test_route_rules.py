@@ -24,6 +24,7 @@ ARG_VALUES = {
     "filename": "images/favicon.ico",
     "state": "open",
     "decision": "withdraw",
+    "audience": "police",
 }
 
 

@@ -12,6 +12,7 @@ from conftest import app_db, sign_in
 from gainportal.models import Agency, AgencyKind, AuditEvent, Classification, Clearance, Operation, Role, User
 from gainportal.security import access
 from gainportal.security.permissions import Action, can, load_or_404, visible, visible_to
+from gainportal.services import indoctrination
 
 # Written out by hand (DESIGN.md section 2), not derived from the code under test.
 COVERS = {
@@ -48,6 +49,16 @@ def world(app):
             s.add(user)
             users[(role, place, clearance)] = user
         s.flush()
+        # Everyone who could be indoctrinated has signed, so this grid isolates the other
+        # rules; the unsigned cases are tested below and in the authorisation matrix.
+        author = users[(Role.LRO, "owning_force", Clearance.DV)]
+        for op in ops:
+            s.refresh(op)
+            indoctrination.publish_defaults(s, op, author)
+            for user in users.values():
+                if indoctrination.eligible(op, user):
+                    indoctrination.invite(s, op, user, author)
+                    indoctrination.sign(s, op, user, typed_name=user.full_name, confirmed=True)
         ids = {"agencies": {k: a.id for k, a in agencies.items()},
                "ops": {o.id: (o.owning_agency_id, o.classification) for o in ops},
                "users": {k: u.id for k, u in users.items()}}
@@ -155,6 +166,11 @@ def test_load_or_404_hides_and_audits(item_route, make, world):
     insider = make.user(agency=wyp, role=Role.LRO, clearance=Clearance.SC)
     outsider = make.user(agency=gmp, role=Role.LRO, clearance=Clearance.DV)
     low = make.user(agency=wyp, role=Role.LRO, clearance=Clearance.BPSS)
+    with app_db(app) as s:
+        op = s.get(Operation, secret_id)
+        for user in (insider, low):
+            indoctrination.invite(s, op, s.get(User, user.id), None)
+            indoctrination.sign(s, op, s.get(User, user.id), typed_name=user.full_name, confirmed=True)
 
     client = app.test_client()
     sign_in(client, insider)
@@ -184,3 +200,14 @@ def test_load_or_404_hides_and_audits(item_route, make, world):
                                                    AuditEvent.object_id == "test_operation")).all()
         assert all(e.actor_user_id not in (outsider.id, low.id) or "999999" in e.detail or "abc" in e.detail
                    for e in views)
+
+
+def test_without_a_current_signature_nothing_is_visible(app, world):
+    with app_db(app) as s:
+        user = s.get(User, world["users"][(Role.LRO, "owning_force", Clearance.DV)])
+        assert s.scalar(select(func.count()).select_from(Operation).where(visible_to(user, Operation))) == 4
+        record = indoctrination.record_for(s, next(iter(world["ops"])), user)
+        indoctrination.revoke(s, record, "Left the team", user)
+        s.flush()
+        assert s.scalar(select(func.count()).select_from(Operation).where(visible_to(user, Operation))) == 3
+        assert not can(user, Action.VIEW, s.get(Operation, record.operation_id))
