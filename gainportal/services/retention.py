@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from gainportal.db import utcnow
 from gainportal.models.operation import DecisionLogEntry, NominalLink, Operation, OperationReview
 from gainportal.models.request import (
-    Attachment, InformationRequest, Intervention, Notification, PartnerResponse, RequestSubject,
+    Attachment, InformationRequest, Intervention, PartnerResponse, RequestSubject,
 )
 from gainportal.models.requirement import CollectionPlanItem, Requirement
 from gainportal.models.sealing import DataKey

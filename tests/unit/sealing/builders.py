@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import io
 import itertools
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 from werkzeug.datastructures import FileStorage
 
@@ -16,8 +20,10 @@ from gainportal.models import (
 )
 from gainportal.security.sealing import blind
 from gainportal.services import files
+from tests.conftest import TEST_SECRET_KEY
 
 _seq = itertools.count(1)
+CLI = str(Path(sys.executable).with_name("gainportal"))
 
 
 @dataclass
@@ -92,3 +98,14 @@ def build(app, lro, partner, *, text: str = "seen at the premises", file_name: s
 def read_download(attachment: Attachment) -> bytes:
     chunks, _headers = files.open_download(attachment)
     return b"".join(chunks)
+
+
+def cli_env(settings) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GAINPORTAL_")}
+    env.update(GAINPORTAL_ENV="test", GAINPORTAL_DATABASE_URL=settings.database_url,
+               GAINPORTAL_INSTANCE_PATH=str(settings.instance_path), GAINPORTAL_SECRET_KEY=TEST_SECRET_KEY)
+    return env
+
+
+def cli(settings, *args):
+    return subprocess.run([CLI, *args], env=cli_env(settings), capture_output=True, text=True, timeout=120)

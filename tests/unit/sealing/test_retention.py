@@ -3,7 +3,6 @@ a content-free audit record; unexpired items are untouched; warnings and extensi
 from __future__ import annotations
 
 import json
-import subprocess
 from datetime import date, timedelta
 
 import pytest
@@ -18,8 +17,7 @@ from gainportal.security.crypto import SealBroken, WrappedKey, aad_for, open_sea
 from gainportal.security.sealing import SealedContentUnavailable, keyring
 from gainportal.services import files, retention
 from gainportal.services.retention import RetentionError
-from tests.unit.sealing.builders import build, people, read_download
-from tests.unit.sealing.test_rotation import _cli
+from tests.unit.sealing.builders import build, cli as _cli, people, read_download
 
 SECRET = "retention-secret-91c2"
 TODAY = date.today()

@@ -2,11 +2,8 @@
 retired only once nothing uses it."""
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
@@ -15,22 +12,7 @@ from gainportal.db import db_session
 from gainportal.models import Answer, Attachment, DataKey, Operation, RequestMessage, RequestSubject
 from gainportal.security.crypto import Keyring
 from gainportal.services import keys
-from tests.conftest import TEST_SECRET_KEY
-from tests.unit.sealing.builders import build, people, read_download
-
-CLI = str(Path(sys.executable).with_name("gainportal"))
-
-
-def _env(settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GAINPORTAL_")}
-    env.update(GAINPORTAL_ENV="test", GAINPORTAL_DATABASE_URL=settings.database_url,
-               GAINPORTAL_INSTANCE_PATH=str(settings.instance_path), GAINPORTAL_SECRET_KEY=TEST_SECRET_KEY)
-    return env
-
-
-def _cli(settings, *args):
-    return subprocess.run([CLI, *args], env=_env(settings), capture_output=True, text=True, timeout=120)
-
+from tests.unit.sealing.builders import CLI, build, cli as _cli, cli_env as _env, people, read_download
 
 def _counts(url: str) -> dict[str, int]:
     engine = create_engine(url)
