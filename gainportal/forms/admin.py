@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Email, InputRequired, Regexp
 
-from gainportal.forms.common import ChoiceRadioField, ChoiceSelectField, MaxLength, clean_text
+from gainportal.forms.common import ChoiceRadioField, ChoiceSelectField, GovRadios, MaxLength, clean_text
 from gainportal.models.enums import AgencyKind, Clearance, Role
 
 
@@ -19,10 +19,10 @@ class InviteForm(FlaskForm):
                                           check_deliverability=False)])
     agency_id = ChoiceSelectField("Agency", widget=GovSelect(), coerce=int, invalid_message="Select an agency",
                                   validators=[InputRequired("Select an agency")])
-    role = ChoiceRadioField("Role", widget=GovRadioInput(), invalid_message="Select a role",
+    role = ChoiceRadioField("Role", widget=GovRadios(), invalid_message="Select a role",
                             choices=[(r.value, r.label) for r in Role],
                             validators=[InputRequired("Select a role")])
-    clearance = ChoiceRadioField("Security clearance", widget=GovRadioInput(),
+    clearance = ChoiceRadioField("Security clearance", widget=GovRadios(),
                                  invalid_message="Select a security clearance",
                                  choices=[(c.value, c.value) for c in Clearance],
                                  validators=[InputRequired("Select a security clearance")])

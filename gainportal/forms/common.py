@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovRadioInput
 from wtforms import RadioField, SelectField
 from wtforms.validators import ValidationError
 
@@ -64,3 +65,22 @@ class ChoiceSelectField(_ChoiceMessage, SelectField):
 
 class ChoiceRadioField(_ChoiceMessage, RadioField):
     pass
+
+
+def _keep_legend(params: dict, field) -> dict:
+    # govuk-frontend-wtf only supplies the legend when the template passes no fieldset at
+    # all; a template that styles the legend would otherwise leave the group unnamed.
+    legend = params.setdefault("fieldset", {}).setdefault("legend", {})
+    if not legend.get("text") and not legend.get("html"):
+        legend["text"] = field.label.text
+    return params
+
+
+class GovRadios(GovRadioInput):
+    def map_gov_params(self, field, **kwargs):
+        return _keep_legend(super().map_gov_params(field, **kwargs), field)
+
+
+class GovDate(GovDateInput):
+    def map_gov_params(self, field, **kwargs):
+        return _keep_legend(super().map_gov_params(field, **kwargs), field)

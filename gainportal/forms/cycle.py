@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovDateInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput,
+    GovSelect, GovSubmitInput, GovTextArea, GovTextInput,
 )
 from wtforms import DateField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
-from gainportal.forms.common import MaxLength, clean_text
+from gainportal.forms.common import GovDate, GovRadios, MaxLength, clean_text
 from gainportal.models.enums import (
     Classification, CollectionMethod, InternalSource, LawfulBasis, Pillar, Priority,
 )
@@ -26,7 +26,7 @@ class GovDateField(DateField):
     """GOV.UK day/month/year inputs; a clear message for an impossible date."""
 
     def __init__(self, label, what: str, **kwargs):
-        kwargs.setdefault("widget", GovDateInput())
+        kwargs.setdefault("widget", GovDate())
         kwargs.setdefault("format", "%d %m %Y")
         super().__init__(label, **kwargs)
         self.what = what
@@ -49,14 +49,14 @@ class GovDateField(DateField):
 class OperationForm(FlaskForm):
     name = StringField("Operation name", widget=GovTextInput(), filters=[clean_text],
                        validators=[InputRequired("Enter the operation name"), MaxLength(120, "Operation name")])
-    tier = RadioField("Tier of response", widget=GovRadioInput(), coerce=int,
+    tier = RadioField("Tier of response", widget=GovRadios(), coerce=int,
                       choices=[(t, label) for t, label in TIER_LABELS.items()],
                       validators=[InputRequired("Select the tier of response")])
     ocgm_band = SelectField("OCGM band", widget=GovSelect(), choices=[("", "Not banded")] + [(b, b) for b in OCGM_BANDS],
                             validators=[Optional()])
     p_band = SelectField("P band", widget=GovSelect(), choices=[("", "None")] + [(b, b) for b in P_BANDS],
                          validators=[Optional()])
-    classification = RadioField("Classification", widget=GovRadioInput(),
+    classification = RadioField("Classification", widget=GovRadios(),
                                 choices=[(c.value, c.value) for c in Classification],
                                 default=Classification.OFFICIAL_SENSITIVE.value,
                                 validators=[InputRequired("Select the classification")])
@@ -67,10 +67,10 @@ class OperationForm(FlaskForm):
 
 
 class ReviewForm(FlaskForm):
-    kind = RadioField("Type of review", widget=GovRadioInput(),
+    kind = RadioField("Type of review", widget=GovRadios(),
                       choices=[("scheduled", "Scheduled review"), ("trigger", "Trigger review (a change in the picture)")],
                       validators=[InputRequired("Select the type of review")])
-    tier = RadioField("Tier after this review", widget=GovRadioInput(), coerce=int,
+    tier = RadioField("Tier after this review", widget=GovRadios(), coerce=int,
                       choices=[(t, label) for t, label in TIER_LABELS.items()],
                       validators=[InputRequired("Select the tier after this review")])
     notes = TextAreaField("What did the review find and decide?", widget=GovTextArea(), filters=[clean_text],
@@ -88,9 +88,9 @@ class RequirementForm(FlaskForm):
                            description="For example: a licence review of the car wash at Kirkstall Road (Protect)",
                            validators=[InputRequired("Enter the intervention or disruption this will drive"),
                                        MaxLength(3000, "Intervention")])
-    pillar = RadioField("Which 4P pillar?", widget=GovRadioInput(), choices=PILLAR_CHOICES,
+    pillar = RadioField("Which 4P pillar?", widget=GovRadios(), choices=PILLAR_CHOICES,
                         validators=[InputRequired("Select the 4P pillar the intervention sits under")])
-    priority = RadioField("Priority", widget=GovRadioInput(), choices=[(p.value, p.label) for p in Priority],
+    priority = RadioField("Priority", widget=GovRadios(), choices=[(p.value, p.label) for p in Priority],
                           default=Priority.MEDIUM.value, validators=[InputRequired("Select a priority")])
     review_date = GovDateField("Review date", "Review date", validators=[InputRequired("Enter a review date"), future_date])
     submit = SubmitField("Save as draft", widget=GovSubmitInput())
@@ -107,9 +107,9 @@ class DecisionForm(FlaskForm):
 class PlanItemForm(FlaskForm):
     source = SelectField("Source", widget=GovSelect(), validators=[InputRequired("Select a source")],
                          description="A partner agency (overt request) or an internal source")
-    method = RadioField("Method", widget=GovRadioInput(), choices=[(m.value, m.label) for m in CollectionMethod],
+    method = RadioField("Method", widget=GovRadios(), choices=[(m.value, m.label) for m in CollectionMethod],
                         validators=[InputRequired("Select the collection method")])
-    lawful_basis = RadioField("Lawful basis", widget=GovRadioInput(), choices=[(b.value, b.label) for b in LawfulBasis],
+    lawful_basis = RadioField("Lawful basis", widget=GovRadios(), choices=[(b.value, b.label) for b in LawfulBasis],
                               validators=[InputRequired("Select the lawful basis")])
     isa_reference = StringField("Information sharing agreement reference", widget=GovTextInput(), filters=[clean_text],
                                 validators=[Optional(), MaxLength(80, "ISA reference")])
@@ -130,7 +130,7 @@ class MessageForm(FlaskForm):
 
 
 class InterventionForm(FlaskForm):
-    pillar = RadioField("Which 4P pillar?", widget=GovRadioInput(), choices=PILLAR_CHOICES,
+    pillar = RadioField("Which 4P pillar?", widget=GovRadios(), choices=PILLAR_CHOICES,
                         validators=[InputRequired("Select the 4P pillar")])
     action = TextAreaField("What action or intervention will the answers drive?", widget=GovTextArea(),
                            filters=[clean_text],

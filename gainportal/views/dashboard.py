@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import and_, case, func, select
 
 from gainportal.db import db_session
 from gainportal.models import Agency, InformationRequest, Operation, RequestState, Role
+from gainportal.services import indoctrination
 from gainportal.security.access import signed_in
 from gainportal.security.permissions import visible, visible_to
 from gainportal.services.dates import today
@@ -44,6 +45,7 @@ def index():
     role = current_user.role
     if role is Role.ADMIN:
         return redirect(url_for("admin.users"))
+    g.pending_signatures = indoctrination.pending_for(db_session(), current_user)
     if role.is_partner:
         return _partner()
     if role is Role.LRO:
