@@ -6,6 +6,7 @@ from gainportal.models.enums import (
     InternalSource, LawfulBasis, NominalRole, OperationStatus, Pillar, Priority, RequestState,
     RequirementState, ResponseState, Role,
 )
+from gainportal.models.dissemination import ConsentRequest, Dissemination, SanitisedBriefing
 from gainportal.models.indoctrination import Indoctrination, IndoctrinationAgreement
 from gainportal.models.operation import (
     DecisionLogEntry, Nominal, NominalLink, Operation, OperationPLead, OperationReview,
@@ -20,10 +21,14 @@ from gainportal.models.user import Invitation, RecoveryCode, User, UserSession
 
 __all__ = [
     "Agency", "AgencyKind", "Answer", "AnswerOutcome", "Attachment", "AuditEvent", "Classification",
-    "Clearance", "CollectionMethod", "CollectionPlanItem", "DataKey", "DecisionLogEntry", "HandlingCode",
+    "Clearance", "CollectionMethod", "ConsentRequest", "Dissemination", "SanitisedBriefing", "CollectionPlanItem", "DataKey", "DecisionLogEntry", "HandlingCode",
     "Heading", "Indoctrination", "IndoctrinationAgreement", "InformationRequest", "InternalSource", "Intervention", "Invitation", "LawfulBasis",
     "Nominal", "NominalLink", "NominalRole", "Notification", "Operation", "OperationPLead",
     "OperationReview", "OperationStatus", "PartnerResponse", "Pillar", "Priority", "RecoveryCode",
     "RequestMessage", "RequestQuestion", "RequestState", "RequestSubject", "Requirement",
     "RequirementState", "ResponseState", "Role", "User", "UserSession",
 ]
+from gainportal.models.circulation import (  # noqa: E402,F401  GAIN co-ordination (issue 9)
+    AgencyGroup, AgencyGroupMember, Circulation, CirculationResult, CirculationSubject, CirculationTarget,
+    DisruptionAction, GainReferral,
+)

@@ -42,6 +42,8 @@ class InformationRequest(SealedMixin, Base):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     retention_until: Mapped[date | None] = mapped_column(Date, index=True)
+    # Set when a Freedom of Information or subject access request touches this request.
+    disclosure_flag: Mapped[str | None] = mapped_column(String(20))
     # Bumped on every state change: a second writer with a stale copy loses cleanly.
     lock_version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
     # The plain-language purpose a partner reads; and a reason when the jargon check was overridden.
@@ -137,6 +139,12 @@ class PartnerResponse(SealedMixin, Base):
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
     grading: Mapped[str | None] = mapped_column(String(3))  # 3x5x2: e.g. "1A" plus handling code on request
     graded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The partner, as originator, sets the handling of its own answers.
+    classification: Mapped[Classification] = mapped_column(
+        enum_column(Classification), default=Classification.OFFICIAL_SENSITIVE, server_default="OFFICIAL-SENSITIVE")
+    handling_code: Mapped[HandlingCode] = mapped_column(enum_column(HandlingCode, 1), default=HandlingCode.P,
+                                                        server_default="P")
+    handling_conditions: Mapped[dict] = mapped_column(JSON, default=dict)
 
     request: Mapped[InformationRequest] = relationship(lazy="joined")
     answers: Mapped[list[Answer]] = relationship(back_populates="response", cascade="all, delete-orphan")
