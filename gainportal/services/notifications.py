@@ -24,6 +24,14 @@ MESSAGES = {
     "request_declined": ("A request was declined", "A partner has declined a request. Sign in to view it."),
     "request_withdrawn": ("A request was withdrawn", "A request to your agency was withdrawn. Sign in to view it."),
     "question_assigned": ("A question was assigned to you", "A question has been assigned to you. Sign in to view it."),
+    "consent_requested": ("Your consent is needed", "An officer asks to share information your agency provided. Sign in to decide."),
+    "gain_referral": ("A new GAIN referral", "A referral is waiting for your decision. Sign in to view it."),
+    "gain_referral_decided": ("Your GAIN referral was decided", "A decision has been made on your referral. Sign in to view it."),
+    "circulation_sent": ("You have a new check to do", "Your agency has been asked to check some records. Sign in to view it."),
+    "circulation_answered": ("An agency has answered a check", "An agency has answered a check. Sign in to view it."),
+    "circulation_hit": ("A follow-up request is ready to review", "A follow-up request is waiting for your review. Sign in to view it."),
+    "circulation_reminder": ("A check is due soon", "A check for your agency is waiting for an answer. Sign in to view it."),
+    "circulation_overdue": ("A check is overdue", "A check for your agency is past its deadline. Sign in to view it."),
     "retention_warning": ("Records due for deletion", "Some records you own reach their retention date soon. Sign in to review them."),
 }
 
