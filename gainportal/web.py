@@ -193,8 +193,10 @@ def _init_error_pages(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from gainportal.views import admin, auth, dashboard, health, indoctrination, operations, partner, requests
+    from gainportal.views import (
+        admin, auth, dashboard, dissemination, health, indoctrination, operations, partner, requests,
+    )
 
-    for module in (health, auth, dashboard, admin, operations, requests, indoctrination, partner):
+    for module in (health, auth, dashboard, admin, operations, requests, indoctrination, partner, dissemination):
         app.register_blueprint(module.bp)
     rate_limit_views(app)

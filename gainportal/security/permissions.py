@@ -168,4 +168,5 @@ def visible(model: type[T], user):
 
 # Rules for later aggregates register themselves on import.
 from gainportal.security import cycle_rules  # noqa: E402,F401
+from gainportal.security import handling_rules  # noqa: E402,F401
 from gainportal.security import circulation_rules  # noqa: E402,F401

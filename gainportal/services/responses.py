@@ -130,3 +130,29 @@ def grade(s: Session, response: PartnerResponse, grading: str, by: User) -> None
     s.flush()
     audit.record(s, "response_graded", object_type="partner_response", object_id=response.id,
                  handling=requests.handling_of(response.request), detail={"grading": grading}, actor=by)
+
+
+PARTNER_CONDITIONS = ("originator_consent_required", "no_onward_dissemination", "not_for_evidential_use")
+
+
+def set_handling(s: Session, draft: PartnerResponse, code: str, conditions: list[str], by: User) -> None:
+    """The originating agency decides how its answers may be shared: P, or C with at least
+    one condition."""
+    from gainportal.models import HandlingCode
+
+    if draft.state is not ResponseState.DRAFT:
+        raise WorkflowError("A sent response cannot change its handling")
+    try:
+        handling = HandlingCode(code)
+    except ValueError:
+        raise WorkflowError("Select how the police may share your answers") from None
+    chosen = {c: True for c in conditions if c in PARTNER_CONDITIONS}
+    if handling is HandlingCode.C and not chosen:
+        raise WorkflowError("Select at least one condition, or choose \u201cshare as needed\u201d")
+    if (draft.handling_code, draft.handling_conditions or {}) == (handling, chosen if handling is HandlingCode.C else {}):
+        return
+    draft.handling_code = handling
+    draft.handling_conditions = chosen if handling is HandlingCode.C else {}
+    s.flush()
+    audit.record(s, "response_handling_set", object_type="partner_response", object_id=draft.id,
+                 detail={"handling_code": handling.value, "conditions": sorted(draft.handling_conditions)}, actor=by)

@@ -373,6 +373,13 @@ def answers(request_id: int):
                 responses.save_draft(s, req, changed, current_user)
             except WorkflowError as exc:
                 return again(str(exc))
+        if _is_spoc() and request.form.get("handling_code"):
+            draft = responses.current_draft(s, req) or responses.save_draft(s, req, [], current_user)
+            try:
+                responses.set_handling(s, draft, request.form["handling_code"],
+                                       request.form.getlist("handling_conditions"), current_user)
+            except WorkflowError as exc:
+                return again(str(exc))
         action = request.form.get("action", "")
         file_errors = _store_uploads(req, questions)
         for qid, message in file_errors.items():

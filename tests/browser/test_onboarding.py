@@ -139,7 +139,10 @@ def test_locked_account_shows_clear_error(page_factory, make, axe, settings):
     for _ in range(settings.lockout_threshold):
         page.get_by_label("Email address").fill(user.email)
         page.get_by_label("Password", exact=True).fill("not-the-password-at-all")
-        page.get_by_role("button", name="Sign in").click()
+        # Each attempt must finish before the next is typed, or a fast loop types into the
+        # page that is being replaced.
+        with page.expect_navigation():
+            page.get_by_role("button", name="Sign in").click()
     summary = page.locator(".govuk-error-summary")
     assert summary.get_by_text("Your account is locked", exact=False).is_visible()
     assert page.title().startswith("Error: ")
@@ -147,6 +150,7 @@ def test_locked_account_shows_clear_error(page_factory, make, axe, settings):
     # The right password does not open a locked account.
     page.get_by_label("Email address").fill(user.email)
     page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
     assert page.locator(".govuk-error-summary").get_by_text("Your account is locked", exact=False).is_visible()
     screenshot(page, "locked-account")

@@ -10,7 +10,7 @@ from html import unescape
 import pyotp
 from sqlalchemy import select, update
 
-from conftest import TEST_PASSWORD, app_db, csrf_from, full_sign_in, post_form, sign_in, totp_code
+from tests.conftest import TEST_PASSWORD, app_db, csrf_from, full_sign_in, post_form, sign_in, totp_code
 from gainportal.db import utcnow
 from gainportal.models import AuditEvent, Role, User, UserSession
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TEST_PASSWORD, TEST_SECRET_KEY, csrf_from, post_form
+from tests.conftest import TEST_PASSWORD, TEST_SECRET_KEY, csrf_from, post_form
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 TOO_MANY = "Too many attempts"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import url_for
 
-from conftest import csrf_from, post_form, sign_in
+from tests.conftest import csrf_from, post_form, sign_in
 from gainportal.models import Role
 from gainportal.security import access
 
@@ -28,9 +28,14 @@ ARG_VALUES = {
 }
 
 
-def _arg_value(name: str):
-    # Any id will do: the gate answers before the item is ever loaded.
-    return 1 if name.endswith("_id") else ARG_VALUES[name]
+def _arg_value(name: str, rule=None):
+    # Any id will do: the gate answers before the item is ever loaded. For a constrained
+    # argument (any(a, b)) the first allowed value is used.
+    if name.endswith("_id"):
+        return 1
+    converter = rule._converters.get(name) if rule is not None else None
+    items = getattr(converter, "items", None)
+    return sorted(items)[0] if items else ARG_VALUES[name]
 
 
 def endpoints_without_rule(app) -> list[str]:
@@ -57,7 +62,7 @@ def concrete_urls(app, kinds: set[str], method: str) -> list[tuple[str, str]]:
                 continue
             missing = {a for a in rule.arguments if not a.endswith("_id")} - set(ARG_VALUES)
             assert not missing, f"add a plausible value for {missing} ({rule.endpoint}) to ARG_VALUES"
-            urls.append((rule.endpoint, url_for(rule.endpoint, **{a: _arg_value(a) for a in rule.arguments})))
+            urls.append((rule.endpoint, url_for(rule.endpoint, **{a: _arg_value(a, rule) for a in rule.arguments})))
     return urls
 
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from flask import abort
 
-from conftest import TEST_SECRET_KEY, app_db, csrf_from, post_form
+from tests.conftest import TEST_SECRET_KEY, app_db, csrf_from, post_form
 from gainportal import create_app
 from gainportal.models import Role, User
 from gainportal.security import access

@@ -10,7 +10,7 @@ import sqlalchemy.exc
 from click.testing import CliRunner
 from sqlalchemy import select, text
 
-from conftest import TEST_PASSWORD, TEST_SECRET_KEY, app_db, csrf_from, post_form, sign_in, totp_code
+from tests.conftest import TEST_PASSWORD, TEST_SECRET_KEY, app_db, csrf_from, post_form, sign_in, totp_code
 from gainportal.cli import main as cli
 from gainportal.models import AuditEvent, Role
 from gainportal.services import audit

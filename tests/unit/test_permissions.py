@@ -8,7 +8,7 @@ import pytest
 from flask import g
 from sqlalchemy import func, select
 
-from conftest import app_db, sign_in
+from tests.conftest import app_db, sign_in
 from gainportal.models import Agency, AgencyKind, AuditEvent, Classification, Clearance, Operation, Role, User
 from gainportal.security import access
 from gainportal.security.permissions import Action, can, load_or_404, visible, visible_to

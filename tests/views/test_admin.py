@@ -11,7 +11,7 @@ import pytest
 from flask import url_for
 from sqlalchemy import select, update
 
-from conftest import TEST_PASSWORD, app_db, csrf_from, post_form, sign_in
+from tests.conftest import TEST_PASSWORD, app_db, csrf_from, post_form, sign_in
 from gainportal.db import utcnow
 from gainportal.models import Agency, AgencyKind, Clearance, Invitation, Operation, Role, User
 from gainportal.security import access

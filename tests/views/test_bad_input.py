@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import pytest
 
-from conftest import TEST_PASSWORD, csrf_from, post_form
+from tests.conftest import TEST_PASSWORD, csrf_from, post_form
 from gainportal.forms.common import clean_text
 from gainportal.models import AgencyKind, Clearance, Role
 

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from conftest import sign_in
+from tests.conftest import sign_in
 from gainportal.models import AgencyKind, Clearance, Role
 from gainportal.services import requests as request_service
 from partner_cycle import OP_NAME, Cycle

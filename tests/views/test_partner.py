@@ -8,7 +8,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from conftest import csrf_from, sign_in
+from tests.conftest import csrf_from, sign_in
 from gainportal.db import db_session
 from gainportal.models import (
     AgencyKind, Answer, AnswerOutcome, AuditEvent, InformationRequest, PartnerResponse, RequestState,
