@@ -72,6 +72,22 @@ def quality(results, labels) -> dict:
     return {"by_format": s, "noise_top5": noise_top5, "noise_strong": noise_strong}
 
 
+def write_errors(path: Path, mentions, results, labels) -> None:
+    """Strong false positives and true mentions missed from the top 5 or the strong tier."""
+    with open(path, "w") as fh:
+        for m, cands, lab in zip(mentions, results, labels):
+            truth = lab["nominal_id"]
+            fp = [c.as_dict() | {"relationship": c.relationship} for c in cands
+                  if c.tier == "strong" and not (c.nominal_id == truth and c.relationship == "self")]
+            hit = [c for c in cands if c.nominal_id == truth and c.relationship == "self"]
+            kind = ("fp" if fp else "miss_top5" if truth and not hit else
+                    "miss_strong" if truth and lab["support"] and hit[0].tier != "strong" else "")
+            if kind:
+                fh.write(json.dumps({"error": kind, "label": lab, "mention": m,
+                                     "candidates": [c.as_dict() | {"relationship": c.relationship}
+                                                    for c in cands]}) + "\n")
+
+
 def ratio(a, b):
     return a / b if b else float("nan")
 
@@ -196,6 +212,9 @@ def main() -> None:
     ap.add_argument("--no-splink", action="store_true")
     ap.add_argument("--processes", type=int, default=2)
     ap.add_argument("--splink-only", action="store_true", help="skip our matcher; Splink figures only")
+    ap.add_argument("--batch", type=int, default=100_000, help="mentions in the batch re-match (0: skip)")
+    ap.add_argument("--errors", type=Path, default=None,
+                    help="write strong false positives and missed true mentions here (JSONL) for inspection")
     args = ap.parse_args()
     meta = json.loads((args.out / "meta.json").read_text())
     ref = date.fromisoformat(meta["ref_date"])
@@ -231,14 +250,19 @@ def main() -> None:
           f"p99 {pct(latencies, 0.99):.3f} ms, max {max(latencies):.1f} ms")
 
     # Batch re-match on fresh caches: the figure a register change would cost.
-    batch = (pairs * (100_000 // len(pairs) + 1))[:100_000]
-    fresh = Matcher(CandidateIndex(nominals), ref_date=ref)
-    t0 = time.perf_counter()
-    out = fresh.match_many(batch, processes=args.processes, chunksize=1000)
-    t_batch = time.perf_counter() - t0
-    assert len(out) == len(batch)
-    print(f"batch re-match of {len(batch)} mentions with {args.processes} processes: {t_batch:.2f} s "
-          f"({len(batch) / t_batch:,.0f} mentions/s)")
+    t_batch = float("nan")
+    if args.batch:
+        batch = (pairs * (args.batch // len(pairs) + 1))[:args.batch]
+        fresh = Matcher(CandidateIndex(nominals), ref_date=ref)
+        t0 = time.perf_counter()
+        out = fresh.match_many(batch, processes=args.processes, chunksize=1000)
+        t_batch = time.perf_counter() - t0
+        assert len(out) == len(batch)
+        print(f"batch re-match of {len(batch)} mentions with {args.processes} processes: {t_batch:.2f} s "
+              f"({len(batch) / t_batch:,.0f} mentions/s); load average {open('/proc/loadavg').read().split()[:3]}")
+        t_batch *= 100_000 / len(batch)
+    if args.errors:
+        write_errors(args.errors, mentions, results, labels)
 
     print()
     q = print_quality(quality(results, labels))

@@ -338,6 +338,9 @@ def main() -> None:
     for n in noms:
         by_name.setdefault(f"{n['forenames'].split()[0]} {n['surname']}", []).append(n)
     common = [k for k, v in by_name.items() if len(v) >= 2]
+    households: dict[tuple[str, str], list[dict]] = {}
+    for n in noms:
+        households.setdefault((n["address"], n["postcode"]), []).append(n)
 
     with open(args.out / "mentions.jsonl", "w") as mf, open(args.out / "labels.jsonl", "w") as lf:
         for i in range(args.mentions):
@@ -361,8 +364,14 @@ def main() -> None:
                     nom = r.choice(noms)
                     sex = r.choice("MF")
                     first = w.person(sex)[0]
-                    while first.lower() == nom["forenames"].split()[0].lower() or (
-                            NICKS.get(first.lower()) and set(NICKS.get(first.lower(), [])) & set(NICKS.get(nom["forenames"].split()[0].lower(), []))):
+                    # A relative is someone the register does not hold: not the nominal, nor
+                    # another nominal of the household (family OCGs), nor an alias of either.
+                    # (Before this check the "relative" could be a household member on the
+                    # register, labelled as a stranger to it.)
+                    taken = {t.lower() for h in households[(nom["address"], nom["postcode"])]
+                             for t in [h["forenames"].split()[0]] + [a.split()[0] for a in h["aliases"].split(";") if a]}
+                    while first.lower() in taken or any(
+                            set(NICKS.get(first.lower(), [])) & set(NICKS.get(t, [])) for t in taken):
                         first = w.person(sex)[0]
                     fields = {"name": f"{first} {nom['surname']}", "postcode": loose_postcode(r, nom["postcode"]),
                               "address": nom["address"]}

@@ -36,6 +36,23 @@ VRM = re.compile(
     re.I,
 )
 PHONE = re.compile(r"(?<![\d/.])(?:\+44\s?\(?0?\)?\s?|0044\s?|\b0)\d(?:[\s\-]?\d){8,9}\b")
+# A current-format plate with a look-alike slip in it ("FR6O STG", "G051 NCJ"): letters where
+# digits belong or the reverse. Matched on the look-alike key only.
+VRM_LOOSE = re.compile(r"\b[A-Z0-9]{2}[0-9OISBZGQD][0-9OISBZGQD][ \-]?[A-Z0-9]{3}\b", re.I)
+
+
+def _loose_plate(token: str) -> bool:
+    """A 7-character current-format plate once look-alikes are read as what the position
+    needs: letters, letters, digits, digits, letters x3."""
+    t = normalise_vrm(token)
+    if len(t) != 7 or not any(c.isdigit() for c in t):
+        return False
+    to_letter = str.maketrans("0125868", "OIZSBBG")
+    to_digit = str.maketrans("OQDIZSBG", "00012586")
+    head, mid, tail = t[:2].translate(to_letter), t[2:4].translate(to_digit), t[4:].translate(to_letter)
+    return head.isalpha() and mid.isdigit() and tail.isalpha()
+
+
 _STREET = (r"(?:Road|Rd|Street|St|Avenue|Ave|Lane|Ln|Close|Cl|Drive|Dr|Way|Court|Ct|Crescent|Cres|"
            r"Place|Pl|Terrace|Tce|Grove|Gardens|Gdns|Walk|Row|Hill|View|Park|Green|Mews|Square|Sq|Rise|"
            r"Parade|Vale|Fold|Croft|Gate|Wharf|Yard)")
@@ -48,15 +65,26 @@ BUSINESS = re.compile(
     + "|".join(s.title().replace(" ", r"\s+") for s in BUSINESS_SUFFIXES) + r"))\b"
 )
 _TITLE_RE = "|".join(sorted((t.capitalize() for t in TITLES), key=len, reverse=True))
-_NAME_WORD = r"(?:(?:Ma?c|O'?)?[A-Z][a-z]+(?:[\-'](?:Ma?c|O'?)?[A-Z]?[a-z]+)*|[A-Z]\.?)"
+# Letters of Polish, Irish, French... names, not only ASCII: "Łukasz", "Zięcik", "Seán".
+_UP = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0104\u0106\u0118\u0141\u0143\u015a\u0179\u017b\u0160\u017d\u010c"
+_LO = "a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u017f"
+_NAME_WORD = (r"(?:(?:Ma?c|O'?)?[" + _UP + r"][" + _LO + r"]+(?:[\-'](?:Ma?c|O'?)?[" + _UP + r"]?[" + _LO
+              + r"]+)*|[A-Z]\.?)")
 _NICK = r"""(?:['"\u2018\u201c][A-Za-z]+['"\u2019\u201d])"""
 TITLED = re.compile(
     r"\b(?:" + _TITLE_RE + r")\.?\s+((?:" + _NAME_WORD + r"|" + _NICK + r")(?:\s+(?:" + _NAME_WORD
     + r"|" + _NICK + r")){0,3})"
 )
-SURNAME_COMMA = re.compile(r"\b([A-Z][A-Z'\-]{1,}(?:-[A-Z]+)?),\s*([A-Z][a-z'\-]+(?:\s+[A-Z][a-z'\-]+)?)\b")
-CAPS_FIRST = re.compile(r"\b([A-Z][A-Z'\-]{2,})\s+([A-Z][a-z'\-]+(?:\s+[A-Z][a-z'\-]+)?)\b")
-CAPS_LAST = re.compile(r"\b([A-Z][a-z'\-]+(?:\s+[A-Z][a-z'\-]+)?)\s+([A-Z][A-Z'\-]{2,})\b")
+_CAPS = r"[" + _UP + r"][" + _UP + r"'\-]{1,}"
+_FORE = r"[" + _UP + r"][" + _LO + r"'\-]+"
+_INITIAL = r"[A-Z]\.(?!\w)"
+SURNAME_COMMA = re.compile(r"\b(" + _CAPS + r"),\s*(" + _FORE + r"(?:\s+" + _FORE + r")?|" + _INITIAL + r")")
+CAPS_FIRST = re.compile(r"\b([" + _UP + r"][" + _UP + r"'\-]{2,})\s+(" + _FORE + r"(?:\s+" + _FORE + r")?|"
+                        + _INITIAL + r")")
+CAPS_LAST = re.compile(r"\b(" + _FORE + r"(?:\s+" + _FORE + r")?)\s+([" + _UP + r"][" + _UP + r"'\-]{2,})\b")
+# Month and day names are forenames too (June, May, April) right after a capitalised surname.
+_FORENAME_OK = frozenset("january february march april may june july august september october "
+                         "november december".split())
 CAP_SEQ = re.compile(
     r"(?:" + _NAME_WORD + r")(?:\s+(?:" + _NAME_WORD + r"|" + _NICK + r")){1,3}"
 )
@@ -116,6 +144,9 @@ def extract_entities(text: str, ref: date | None = None) -> list[Entity]:
     for m in VRM.finditer(text):
         if not _overlaps(m.start(), m.end(), taken) and any(c.isdigit() for c in m.group(0)):
             add("vrm", m.start(), m.end(), normalise_vrm(m.group(0)))
+    for m in VRM_LOOSE.finditer(text):
+        if not _overlaps(m.start(), m.end(), taken) and _loose_plate(m.group(0)):
+            add("vrm", m.start(), m.end(), normalise_vrm(m.group(0)))
     for m in ADDRESS.finditer(text):
         if not _overlaps(m.start(), m.end(), taken):
             add("address", m.start(), m.end(), m.group(0))
@@ -156,7 +187,8 @@ def _extract_names(text, add, taken) -> None:
     for rx, surname_first in ((SURNAME_COMMA, True), (CAPS_FIRST, True), (CAPS_LAST, False)):
         for m in rx.finditer(text):
             sur, fore = (m.group(1), m.group(2)) if surname_first else (m.group(2), m.group(1))
-            if sur.lower() in STOPWORDS or fore.split()[0].lower() in STOPWORDS:
+            f0 = fore.split()[0].strip(".").lower()
+            if sur.lower() in STOPWORDS or (f0 in STOPWORDS and f0 not in _FORENAME_OK and len(f0) > 1):
                 continue
             if len(sur) <= 3 and sur.isupper() and sur.lower() in {"dob", "vrm", "tel", "gp", "nhs", "uk"}:
                 continue
@@ -170,7 +202,7 @@ def _extract_names(text, add, taken) -> None:
         runs = []
         for w in words:
             pos = text.index(w, pos)
-            if w.strip(".").lower() in STOPWORDS:
+            if w.strip(".").lower() in STOPWORDS and not (len(w) == 2 and w.endswith(".")):
                 runs.append(run)
                 run = []
             else:

@@ -118,6 +118,7 @@ class CandidateIndex:
         postings: dict[tuple, list[int]] = defaultdict(list)
         surnames: Counter[str] = Counter()
         forenames: Counter[str] = Counter()
+        fullnames: Counter[tuple[str, str]] = Counter()
         for i, v in enumerate(self.views):
             keys: set[tuple] = set()
             for first, surname in v.names:
@@ -126,6 +127,8 @@ class CandidateIndex:
                 surnames[surname_variants(v.names[0][1])[0]] += 1
             if v.names[0][0]:
                 forenames[v.names[0][0]] += 1
+                if v.names[0][1]:
+                    fullnames[(v.names[0][0], surname_variants(v.names[0][1])[0])] += 1
             if v.dob:
                 keys.add(("d", v.dob))
             if v.postcode:
@@ -140,6 +143,7 @@ class CandidateIndex:
         self.n = max(len(self.views), 1)
         self.surname_counts = surnames
         self.forename_counts = forenames
+        self.fullname_counts = fullnames
 
     def __len__(self) -> int:
         return len(self.views)
@@ -153,6 +157,10 @@ class CandidateIndex:
         """Smoothed share of the register with this surname."""
         return (self.surname_counts.get(key, 0) + self.SURNAME_PRIOR * self.SURNAME_PSEUDO) / (
             self.n + self.SURNAME_PSEUDO)
+
+    def fullname_count(self, first: str, surname: str) -> int:
+        """Nominals filed under exactly this first forename and whole surname."""
+        return self.fullname_counts.get((first, surname_variants(surname)[0] if surname else ""), 0)
 
     def forename_freq(self, first: str) -> float:
         return (self.forename_counts.get(first, 0) + self.FORENAME_PRIOR * self.FORENAME_PSEUDO) / (

@@ -8,7 +8,13 @@ from gainportal.matching.extract import mention_from_fields, mentions_from_text
 from gainportal.matching.identifiers import address_key, business_fingerprint, vrm_lookalike
 from gainportal.matching.index import CandidateIndex, dob_keys, name_keys, person_name_pairs
 from gainportal.matching.records import Candidate, Mention, NominalRecord
-from gainportal.matching.score import _swapped_s, score_candidate, surname_level
+from gainportal.matching.score import (
+    FORENAME_RANK,
+    NAME_AGREE_SURNAME,
+    _swapped_s,
+    score_candidate,
+    surname_level,
+)
 
 MAX_CANDIDATES = 5
 _FAR = frozenset({"mismatch", "missing"})
@@ -76,6 +82,8 @@ class Matcher:
         scored = []
         ids, weak = self.index.lookup(_query_keys(mention, v))
         surnames = {p[1] for p in v.pairs[0] if p[1]}
+        if v.pairs[1]:
+            surnames.add(v.pairs[1][1])  # "Aldrews Colin": the swapped reading's surname
         # Forename-code hits only matter when the surname is a near miss (a typo that changed
         # its phonetic code); screen them on the cached surname comparison first.
         ids = list(ids) + [i for i in weak if any(surname_level(s, n[1]) not in _FAR
@@ -84,10 +92,12 @@ class Matcher:
             nv = views[i]
             score, features, tier, rel = score_candidate(v, nv, self.index)
             if tier:
-                scored.append((TIER_ORDER[tier], -score, nv.nominal_id, tier, features, rel))
-        scored.sort()
+                scored.append((TIER_ORDER[tier], -score, nv.nominal_id, tier, features, rel, nv))
+        if sum(1 for s in scored if s[3] == "strong") and len(scored) > 1:
+            scored = household_competition(scored)
+        scored.sort(key=lambda s: s[:3])
         return [Candidate(nid, -neg, tier, feats, rel, mention.span)
-                for _, neg, nid, tier, feats, rel in scored[:MAX_CANDIDATES]]
+                for _, neg, nid, tier, feats, rel, _nv in scored[:MAX_CANDIDATES]]
 
     def match_fields(self, **fields) -> list[Candidate]:
         return self.match(mention_from_fields(ref=self.ref_date, **fields))
@@ -158,16 +168,46 @@ def parallel_map(matcher: Matcher, mentions: list, processes: int, chunksize: in
     return out
 
 
+def household_competition(scored: list) -> list:
+    """A strong candidate resting on the address (no exact DOB, VRM or phone) loses the tier
+    when another nominal of the same household agrees with the name at least as closely:
+    Hollie Smith at Holly Smith's address, or "J. Smith" where John and Jane both live."""
+    out = []
+    for row in scored:
+        tier, feats = row[3], row[4]
+        if tier == "strong" and not _hard(feats):
+            nv = row[6]
+            rank = FORENAME_RANK.get(feats.get("forename"), 9)
+            rival = next((o for o in scored if o is not row and o[5] == "self" and nv.postcode
+                          and o[6].postcode == nv.postcode
+                          and FORENAME_RANK.get(o[4].get("forename"), 9) <= rank
+                          and o[4].get("surname") in NAME_AGREE_SURNAME
+                          and o[4].get("dob") not in ("mismatch", "age_outside")), None)
+            if rival is not None:
+                feats = dict(feats, household_rival=rival[2])
+                row = (TIER_ORDER["possible"],) + row[1:3] + ("possible", feats) + row[5:]
+        out.append(row)
+    return out
+
+
+def _hard(feats: dict) -> bool:
+    return feats.get("dob") in ("exact", "swapped") or "vrm" in feats or "phone" in feats
+
+
 def merge(lists: list[list[Candidate]]) -> list[Candidate]:
-    best: dict[tuple, Candidate] = {}
+    """Candidates of every person in one answer, at most five, each person given a fair share:
+    strong first, then by each person's own ranking (so the case officer named at the foot of
+    a letter cannot push the subject's candidates out), then by score."""
+    best: dict[tuple, tuple] = {}
     for cands in lists:
-        for c in cands:
+        for rank, c in enumerate(cands):
             key = (c.nominal_id, c.relationship)
             cur = best.get(key)
-            if cur is None or (TIER_ORDER[c.tier], -c.score) < (TIER_ORDER[cur.tier], -cur.score):
-                best[key] = c
-    ranked = sorted(best.values(), key=lambda c: (TIER_ORDER[c.tier], -c.score, c.nominal_id))
-    return ranked[:MAX_CANDIDATES]
+            order = (TIER_ORDER[c.tier], rank, -c.score)
+            if cur is None or order < cur[0]:
+                best[key] = (order, c)
+    ranked = sorted(best.values(), key=lambda oc: oc[0] + (oc[1].nominal_id,))
+    return [c for _, c in ranked[:MAX_CANDIDATES]]
 
 
 __all__ = ["Matcher", "MentionView", "merge", "NominalRecord", "Mention", "Candidate"]

@@ -11,7 +11,7 @@ import math
 from datetime import date
 from functools import lru_cache
 
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import OSA, JaroWinkler
 
 from gainportal.matching.dates import Dob, one_edit, swapped
 from gainportal.matching.names import nickname_group, phonetic, surname_variants
@@ -20,7 +20,7 @@ from gainportal.matching.names import nickname_group, phonetic, surname_variants
 
 SURNAME_W = {"exact": 0.0, "part": -1.0, "phonetic": -2.0, "typo": -2.5, "fuzzy": -6.0}
 SURNAME_MISMATCH = -6.0
-FORENAME_W = {"exact": 0.0, "nickname": -1.0, "typo": -2.0}
+FORENAME_W = {"exact": 0.0, "nickname": -1.0, "typo": -2.0, "sibling": -4.0}
 FORENAME_INITIAL = 2.5
 FORENAME_MISMATCH = -5.0
 SWAPPED_PENALTY = -1.0
@@ -41,11 +41,20 @@ POSSIBLE_MIN = 8.0
 STRONG_MIN = 18.0
 
 NAME_AGREE_SURNAME = frozenset({"exact", "part", "phonetic", "typo"})
-NAME_AGREE_FORENAME = frozenset({"exact", "nickname", "typo", "initial"})
+NAME_AGREE_FORENAME = frozenset({"exact", "nickname", "typo", "initial", "sibling"})
+# Forename levels from closest to loosest (household competition compares them).
+FORENAME_RANK = {"exact": 0, "nickname": 1, "typo": 2, "initial": 3, "sibling": 4}
+HARD_DOB = frozenset({"exact", "swapped"})
 
 
 def _mc(s: str) -> str:
     return "mc" + s[3:] if s.startswith("mac") and len(s) > 5 else s
+
+
+def _one_slip(a: str, b: str) -> bool:
+    """One keyed slip (substitution, dropped or doubled letter, adjacent swap) after an
+    agreeing first letter: "Fnwler"/"Fowler", "Upppal"/"Uppal", "Denek"/"Derek"."""
+    return len(a) >= 4 and len(b) >= 4 and a[0] == b[0] and OSA.distance(a, b, score_cutoff=1) <= 1
 
 
 @lru_cache(maxsize=500_000)
@@ -59,7 +68,7 @@ def surname_level(a: str, b: str) -> str:
     if set(va) & set(vb):
         return "part"  # one half of a double-barrelled surname
     jw = JaroWinkler.similarity(va[0], vb[0])
-    if jw >= 0.92:
+    if jw >= 0.92 or _one_slip(va[0], vb[0]):
         return "typo"
     if set(phonetic(va[0])) & set(phonetic(vb[0])) and jw >= 0.8:
         return "phonetic"
@@ -79,11 +88,15 @@ def forename_level(a: str, b: str) -> str:
         full = b if len(a) == 1 else a
         init = a if len(a) == 1 else b
         return "initial" if init == full[0] or any(g[0] == init for g in nickname_group(full)) else "mismatch"
-    if nickname_group(a) & nickname_group(b):
-        return "nickname"
+    ga, gb = nickname_group(a), nickname_group(b)
+    if a in gb or b in ga:
+        return "nickname"  # one is a short or canonical form of the other (Gaz/Gary, Kate/Catherine)
     jw = JaroWinkler.similarity(a, b)
-    if jw >= 0.9 or (jw >= 0.8 and set(phonetic(a)) & set(phonetic(b))):
+    if jw >= 0.9 or (jw >= 0.8 and set(phonetic(a)) & set(phonetic(b))) or _one_slip(a, b):
         return "typo"
+    if ga & gb:
+        # Two short forms of one name (Beth/Lisa via Elizabeth, Maria/Molly via Mary): weak.
+        return "sibling"
     return "mismatch"
 
 
@@ -146,6 +159,11 @@ def best_name(pairs, view, index) -> tuple[float, str, str, bool, int]:
     direct, swapped_pair = pairs
     for form, (n_first, n_surname) in enumerate(view.names):
         sur_freq = index.surname_freq(surname_variants(n_surname)[0]) if n_surname else 1.0
+        # A shared part of a double-barrelled surname ("Wright" in "Wright-Jones") says as
+        # little as the mention's own surname does: take the commoner of the two.
+        m_sur = direct[0][1] if direct else ""
+        if m_sur and n_surname:
+            sur_freq = max(sur_freq, index.surname_freq(surname_variants(m_sur)[0]))
         fore_freq = index.forename_freq(n_first)
         for first, surname in direct:
             w, sl, fl = name_weight(first, surname, n_first, n_surname, sur_freq, fore_freq)
@@ -170,6 +188,7 @@ def score_candidate(m, view, index) -> tuple[float, dict, str, str]:
     score = 0.0
     has_name = bool(m.pairs[0])
     sl = fl = "missing"
+    form = 0
     if has_name:
         w, sl, fl, was_swapped, form = best_name(m.pairs, view, index)
         score += w
@@ -222,20 +241,41 @@ def score_candidate(m, view, index) -> tuple[float, dict, str, str]:
 
     relationship = "self"
     name_agrees = sl in NAME_AGREE_SURNAME and fl in NAME_AGREE_FORENAME
-    support = dl in ("exact", "swapped", "one_edit") or vl != "missing" or phone or pl == "full"
     # A full forename that disagrees, with the nominal's surname at the nominal's address, is
     # most likely family: offer the link, never the identity.
-    if sl in ("exact", "part", "phonetic", "typo") and fl == "mismatch" and (pl == "full" or same_address) \
-            and dl not in ("exact", "swapped"):
+    at_address = pl == "full" or same_address
+    if sl in NAME_AGREE_SURNAME and fl == "mismatch" and at_address and dl not in HARD_DOB:
         relationship = "possible_associate"
         features["relationship"] = "possible_associate"
         return max(score, POSSIBLE_MIN), features, "possible", relationship
 
-    strong = (
-        name_agrees and support and dl not in ("mismatch", "age_outside") and score >= STRONG_MIN
-        # An initial alone is thin: insist on a hard identifier, not just a shared postcode.
-        and (fl != "initial" or dl == "exact" or vl != "missing" or phone)
-    )
+    hard = dl in HARD_DOB or vl != "missing" or phone
+    strong = False
+    if name_agrees and dl not in ("mismatch", "age_outside") and score >= STRONG_MIN:
+        if hard:
+            strong = True
+        elif fl == "sibling":
+            strong = False  # two short forms of one name: only a hard identifier will do
+        elif pl == "full" and dl == "one_edit":
+            strong = True
+        elif dl == "one_edit":
+            # A DOB one digit out is what a stranger of the same name has by chance about
+            # once in 500: enough with a closely agreeing name that is rare on the register
+            # and no address that points elsewhere.
+            strong = (fl in ("exact", "nickname", "typo") and pl == "missing"
+                      and not common_name(view, index, form))
+        elif pl == "full":
+            # The address alone: not for a name the register already holds more than once
+            # (father and son, strangers in a big block), nor for a bare initial unless the
+            # house matches too.
+            strong = (not common_name(view, index, form)
+                      and (fl != "initial" or same_address))
+            if strong and fl in ("typo", "nickname") and near_identical_known(m, view, index, form):
+                # "Jon" at John's address: a near-identical forename that is a name in its
+                # own right is as likely a relative as a slip; offer the family link.
+                features["relationship"] = "possible_associate"
+                features["near_identical_forename"] = True
+                return max(score, POSSIBLE_MIN), features, "possible", "possible_associate"
     if strong:
         tier = "strong"
     elif score >= POSSIBLE_MIN and dl != "mismatch":
@@ -243,3 +283,28 @@ def score_candidate(m, view, index) -> tuple[float, dict, str, str]:
     else:
         tier = ""
     return score, features, tier, relationship
+
+
+def common_name(view, index, form: int = 0) -> bool:
+    """True if the register probably holds more than one person of this full name."""
+    first, surname = view.names[form]
+    if not surname:
+        return True
+    expected = index.n * index.surname_freq(surname_variants(surname)[0]) * index.forename_freq(first)
+    return expected >= COMMON_NAME_EXPECTED or index.fullname_count(first, surname) >= 2
+
+
+COMMON_NAME_EXPECTED = 1.0
+
+
+def near_identical_known(m, view, index, form: int = 0) -> bool:
+    """The mention's forename is a different, real forename within a letter or two of the
+    nominal's (Jon/John, Hollie/Holly), not a slip (Denek/Derek) or a street name (Gaz/Gary)."""
+    n_first = view.names[form][0]
+    for first, _ in m.pairs[0]:
+        if not first or first == n_first or len(first) < 2:
+            continue
+        known = index.forename_counts.get(first, 0) > 0 or len(nickname_group(first)) > 1
+        if known and JaroWinkler.similarity(first, n_first) >= 0.88:
+            return True
+    return False
