@@ -202,7 +202,8 @@ def _extract_names(text, add, taken) -> None:
         runs = []
         for w in words:
             pos = text.index(w, pos)
-            if w.strip(".").lower() in STOPWORDS and not (len(w) == 2 and w.endswith(".")):
+            lw = w.strip(".").lower()
+            if lw in STOPWORDS and not (len(w) == 2 and w.endswith(".")) and lw not in _FORENAME_OK:
                 runs.append(run)
                 run = []
             else:
@@ -227,6 +228,7 @@ def mentions_from_text(text: str, ref: date | None = None) -> list[Mention]:
     """
     entities = extract_entities(text, ref)
     names = [e for e in entities if e.kind == "name"]
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
     mentions = [Mention(name=e.value, span=(e.start, e.end), spans={"name": (e.start, e.end)}, source="text")
                 for e in names]
     shared = [e for e in entities if e.kind in ("postcode", "address")]
@@ -236,7 +238,7 @@ def mentions_from_text(text: str, ref: date | None = None) -> list[Mention]:
             return []
         mentions = [Mention(source="text")]
     for e in personal:
-        target = _nearest(mentions, names, e)
+        target = _nearest(mentions, names, e, ends)
         _attach(target, e)
     for m in mentions:
         for e in shared:
@@ -244,13 +246,18 @@ def mentions_from_text(text: str, ref: date | None = None) -> list[Mention]:
     return mentions
 
 
-def _nearest(mentions: list[Mention], names: list[Entity], e: Entity) -> Mention:
+_SENTENCE_END = re.compile(r"[.!?;]\s")
+
+
+def _nearest(mentions: list[Mention], names: list[Entity], e: Entity, ends=()) -> Mention:
     if not names:
         return mentions[0]
     best, best_d = 0, None
     for i, n in enumerate(names):
         # Following a name is the usual style; a name after the identifier costs double.
         d = e.start - n.end if n.end <= e.start else 2 * (n.start - e.end) + 1
+        if n.start >= e.end and any(e.end <= x <= n.start for x in ends):
+            d += 10_000  # a name in a later sentence ("Reported by neighbour ...") is not its owner
         if best_d is None or d < best_d:
             best, best_d = i, d
     return mentions[best]

@@ -265,10 +265,11 @@ def score_candidate(m, view, index) -> tuple[float, dict, str, str]:
             strong = (fl in ("exact", "nickname", "typo") and pl == "missing"
                       and not common_name(view, index, form))
         elif pl == "full":
-            # The address alone: not for a name the register already holds more than once
-            # (father and son, strangers in a big block), nor for a bare initial unless the
-            # house matches too.
-            strong = (not common_name(view, index, form)
+            # The postcode alone: not for a name the register already holds more than once
+            # (strangers in a big block), nor for a bare initial unless the house matches too.
+            # With the house number and street too (or an age that fits) a common name will do;
+            # household_competition() then guards against two of that name at one address.
+            strong = ((same_address or dl == "year" or not common_name(view, index, form))
                       and (fl != "initial" or same_address))
             if strong and fl in ("typo", "nickname") and near_identical_known(m, view, index, form):
                 # "Jon" at John's address: a near-identical forename that is a name in its
