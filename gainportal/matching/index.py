@@ -50,6 +50,7 @@ class NominalView:
     phones: frozenset[str]
     businesses: frozenset[str]
     record: NominalRecord
+    bits: tuple = ()  # per name form: (surname bits, forename bits) on this register
 
 
 def initials(first: str) -> set[str]:
@@ -93,27 +94,58 @@ def _view(rec: NominalRecord) -> NominalView:
                 names.append((name_token(p.surname), names[0][1]))
             else:
                 names.append((p.first, p.surname or names[0][1]))
-    dob = rec.dob if isinstance(rec.dob, date) else (parse_dob(rec.dob).exact if rec.dob and parse_dob(rec.dob) else None)
-    vrms = frozenset(v for v in (normalise_vrm(x) for x in rec.vrms) if v)
+    dob = _dob(rec.dob)
+    vrms = frozenset(v for v in (normalise_vrm(x) for x in rec.vrms) if v) if rec.vrms else _EMPTY
     return NominalView(
         nominal_id=str(rec.nominal_id),
         names=tuple(dict.fromkeys(names)),
         dob=dob,
-        dob_s=dob.strftime("%Y%m%d") if dob else "",
+        dob_s=f"{dob.year:04d}{dob.month:02d}{dob.day:02d}" if dob else "",
         postcode=normalise_postcode(rec.postcode),
         address_key=address_key(rec.address),
         vrms=vrms,
-        vrm_keys=frozenset(vrm_lookalike(v) for v in vrms),
-        phones=frozenset(p for p in (normalise_phone(x) for x in rec.phones) if p),
-        businesses=frozenset(b for b in (business_fingerprint(x) for x in rec.businesses) if b),
+        vrm_keys=frozenset(vrm_lookalike(v) for v in vrms) if vrms else _EMPTY,
+        phones=frozenset(p for p in (normalise_phone(x) for x in rec.phones) if p) if rec.phones else _EMPTY,
+        businesses=(frozenset(b for b in (business_fingerprint(x) for x in rec.businesses) if b)
+                    if rec.businesses else _EMPTY),
         record=rec,
     )
+
+
+_EMPTY: frozenset = frozenset()
+
+
+def _dob(value) -> date | None:
+    if isinstance(value, date):
+        return value
+    if not value:
+        return None
+    if len(value) == 10 and value[4] == "-":  # ISO, as the register export writes it
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    parsed = parse_dob(value)
+    return parsed.exact if parsed else None
 
 
 class CandidateIndex:
     """Inverted index from blocking keys to nominal views, plus register term frequencies."""
 
     def __init__(self, nominals, max_postings: int = MAX_POSTINGS):
+        import gc
+
+        # Hundreds of thousands of small long-lived objects: cyclic GC passes during the build
+        # cost more than the build itself and find nothing.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._build(nominals, max_postings)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _build(self, nominals, max_postings: int) -> None:
         self.views: list[NominalView] = [_view(r) for r in nominals]
         postings: dict[tuple, list[int]] = defaultdict(list)
         surnames: Counter[str] = Counter()
@@ -144,6 +176,10 @@ class CandidateIndex:
         self.surname_counts = surnames
         self.forename_counts = forenames
         self.fullname_counts = fullnames
+        from gainportal.matching.score import name_bits
+
+        for v in self.views:
+            v.bits = tuple(name_bits(self, f, s) for f, s in v.names)
 
     def __len__(self) -> int:
         return len(self.views)

@@ -11,10 +11,14 @@ from gainportal.matching.records import Candidate, Mention, NominalRecord
 from gainportal.matching.score import (
     FORENAME_RANK,
     NAME_AGREE_SURNAME,
+    NAME_CAP,
     _swapped_s,
+    name_bits,
     score_candidate,
     surname_level,
 )
+
+from rapidfuzz.distance.JaroWinkler import similarity as _jw
 
 MAX_CANDIDATES = 5
 _FAR = frozenset({"mismatch", "missing"})
@@ -34,6 +38,22 @@ class MentionView:
     vrm_keys: frozenset
     phones: frozenset
     businesses: frozenset
+    sur_bits: float | None = None  # register weight of the mention's own surname
+    dob_near: frozenset = frozenset()  # "YYYYMMDD" strings that are not a DOB mismatch
+
+
+def dob_neighbours(d: str, sw: str) -> frozenset:
+    """Every "YYYYMMDD" the score calls exact, swapped or one edit away from d: a set lookup
+    rejects a register DOB that disagrees before any name comparison is paid for."""
+    out = {d}
+    if sw:
+        out.add(sw)
+    for i in range(8):
+        for c in "0123456789":
+            out.add(d[:i] + c + d[i + 1:])
+        if i < 7:
+            out.add(d[:i] + d[i + 1] + d[i] + d[i + 2:])
+    return frozenset(out)
 
 
 def _view(m: Mention) -> MentionView:
@@ -78,19 +98,38 @@ class Matcher:
     def match(self, mention: Mention) -> list[Candidate]:
         """At most five candidates at or above the possible threshold, best first."""
         v = _view(mention)
-        views = self.index.views
+        index = self.index
+        views = index.views
         scored = []
-        ids, weak = self.index.lookup(_query_keys(mention, v))
+        ids, weak = index.lookup(_query_keys(mention, v))
         surnames = {p[1] for p in v.pairs[0] if p[1]}
         if v.pairs[1]:
             surnames.add(v.pairs[1][1])  # "Aldrews Colin": the swapped reading's surname
-        # Forename-code hits only matter when the surname is a near miss (a typo that changed
-        # its phonetic code); screen them on the cached surname comparison first.
-        ids = list(ids) + [i for i in weak if any(surname_level(s, n[1]) not in _FAR
-                                                   for s in surnames for n in views[i].names)]
+        m_sur = v.pairs[0][0][1] if v.pairs[0] else ""
+        v.sur_bits = name_bits(index, "", m_sur)[0] if m_sur else NAME_CAP
+        if weak:
+            # Forename-code hits only matter when the surname is a near miss (a typo that
+            # changed its phonetic code); screen them on the surname, once per surname.
+            near: dict[str, bool] = {}
+            for i in weak:
+                for n in views[i].names:
+                    ok = near.get(n[1])
+                    if ok is None:
+                        # Jaro-Winkler in C first: every level short of "mismatch" needs >= 0.8
+                        # on the whole surname, bar a shared double-barrel part (indexed anyway).
+                        ok = near[n[1]] = any(_jw(s, n[1], score_cutoff=0.8) and surname_level(s, n[1]) not in _FAR
+                                              for s in surnames)
+                    if ok:
+                        ids.add(i)
+                        break
+        near_dob = dob_neighbours(v.dob_s, v.dob_sw) if v.dob_s else None
+        pc, ak = v.postcode, v.address_key
         for i in ids:
             nv = views[i]
-            score, features, tier, rel = score_candidate(v, nv, self.index)
+            if near_dob is not None and nv.dob_s and nv.dob_s not in near_dob \
+                    and not (pc and pc == nv.postcode) and not (ak and ak == nv.address_key):
+                continue  # the DOB disagrees and it is not the address: never shown (score.py tiers)
+            score, features, tier, rel = score_candidate(v, nv, index)
             if tier:
                 scored.append((TIER_ORDER[tier], -score, nv.nominal_id, tier, features, rel, nv))
         if sum(1 for s in scored if s[3] == "strong") and len(scored) > 1:

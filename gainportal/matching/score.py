@@ -128,20 +128,30 @@ def dob_level_s(m: Dob, n_s: str, m_s: str, m_sw: str) -> str:
     return "mismatch"
 
 
+def name_bits(index, first: str, surname: str) -> tuple[float, float]:
+    """(surname bits, forename bits): capped log2(1 / register frequency) of a name form."""
+    sur = min(NAME_CAP, -math.log2(index.surname_freq(surname_variants(surname)[0]))) if surname else 0.0
+    return sur, min(FORENAME_CAP, -math.log2(index.forename_freq(first)))
+
+
 def name_weight(first: str, surname: str, n_first: str, n_surname: str, sur_freq: float,
                 fore_freq: float) -> tuple[float, str, str]:
     """Weight of one mention reading against one register name form."""
+    return name_weight_bits(first, surname, n_first, n_surname,
+                            min(NAME_CAP, math.log2(1 / sur_freq)), min(FORENAME_CAP, math.log2(1 / fore_freq)))
+
+
+def name_weight_bits(first, surname, n_first, n_surname, sur_bits, fore_bits) -> tuple[float, str, str]:
     sl = surname_level(surname, n_surname)
     fl = forename_level(first, n_first)
-    w = 0.0
     if sl == "missing":
-        pass
+        w = 0.0
     elif sl == "mismatch":
-        w += SURNAME_MISMATCH
+        w = SURNAME_MISMATCH
     else:
-        w += min(NAME_CAP, math.log2(1 / sur_freq)) + SURNAME_W[sl]
+        w = sur_bits + SURNAME_W[sl]
     if fl in FORENAME_W:
-        w += min(FORENAME_CAP, math.log2(1 / fore_freq)) + FORENAME_W[fl]
+        w += fore_bits + FORENAME_W[fl]
     elif fl == "initial":
         w += FORENAME_INITIAL
     elif fl == "mismatch":
@@ -149,29 +159,30 @@ def name_weight(first: str, surname: str, n_first: str, n_surname: str, sur_freq
     return w, sl, fl
 
 
-def best_name(pairs, view, index) -> tuple[float, str, str, bool, int]:
+def best_name(pairs, view, index, m_sur_bits: float | None = None) -> tuple[float, str, str, bool, int]:
     """Best (weight, surname level, forename level, swapped, form) over readings x name forms.
 
-    pairs: the mention's (first, surname) readings, the last may be the swapped one (flagged
-    by its position >= n_direct).
+    pairs: the mention's (direct readings, swapped reading or None). A shared part of a
+    double-barrelled surname ("Wright" in "Wright-Jones") says as little as the mention's own
+    surname does, so the surname counts for the commoner of the two (m_sur_bits).
     """
     best = (-99.0, "missing", "missing", False, 0)
     direct, swapped_pair = pairs
-    for form, (n_first, n_surname) in enumerate(view.names):
-        sur_freq = index.surname_freq(surname_variants(n_surname)[0]) if n_surname else 1.0
-        # A shared part of a double-barrelled surname ("Wright" in "Wright-Jones") says as
-        # little as the mention's own surname does: take the commoner of the two.
+    if m_sur_bits is None:
         m_sur = direct[0][1] if direct else ""
-        if m_sur and n_surname:
-            sur_freq = max(sur_freq, index.surname_freq(surname_variants(m_sur)[0]))
-        fore_freq = index.forename_freq(n_first)
+        m_sur_bits = name_bits(index, "", m_sur)[0] if m_sur else NAME_CAP
+    bits = view.bits or tuple(name_bits(index, f, s) for f, s in view.names)
+    for form, (n_first, n_surname) in enumerate(view.names):
+        sur_bits, fore_bits = bits[form]
+        if m_sur_bits < sur_bits:
+            sur_bits = m_sur_bits
         for first, surname in direct:
-            w, sl, fl = name_weight(first, surname, n_first, n_surname, sur_freq, fore_freq)
+            w, sl, fl = name_weight_bits(first, surname, n_first, n_surname, sur_bits, fore_bits)
             if w > best[0]:
                 best = (w, sl, fl, False, form)
         if swapped_pair:
             first, surname = swapped_pair
-            w, sl, fl = name_weight(first, surname, n_first, n_surname, sur_freq, fore_freq)
+            w, sl, fl = name_weight_bits(first, surname, n_first, n_surname, sur_bits, fore_bits)
             w += SWAPPED_PENALTY
             if w > best[0] and sl in NAME_AGREE_SURNAME and fl in ("exact", "nickname", "typo"):
                 best = (w, sl, fl, True, form)
@@ -190,7 +201,7 @@ def score_candidate(m, view, index) -> tuple[float, dict, str, str]:
     sl = fl = "missing"
     form = 0
     if has_name:
-        w, sl, fl, was_swapped, form = best_name(m.pairs, view, index)
+        w, sl, fl, was_swapped, form = best_name(m.pairs, view, index, m.sur_bits)
         score += w
         features["surname"] = sl
         features["forename"] = fl
