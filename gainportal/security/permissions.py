@@ -135,9 +135,10 @@ def classifications_within(user: User) -> list[Classification]:
 # addressed to their agency (added by the cycle issue).
 OPERATION_ROLES = {Role.LRO, Role.ANALYST, Role.GAIN_COORDINATOR, Role.SUPERVISOR}
 OPERATION_ACTIONS = {
-    Role.LRO: {Action.VIEW, Action.LIST, Action.EDIT, Action.EXPORT, Action.DISSEMINATE},
-    Role.SUPERVISOR: {Action.VIEW, Action.LIST, Action.EDIT, Action.GRADE, Action.EXPORT, Action.DISSEMINATE},
-    Role.ANALYST: {Action.VIEW, Action.LIST, Action.GRADE, Action.MATCH, Action.EXPORT},
+    Role.LRO: {Action.VIEW, Action.LIST, Action.EDIT, Action.DOWNLOAD, Action.EXPORT, Action.DISSEMINATE},
+    Role.SUPERVISOR: {Action.VIEW, Action.LIST, Action.EDIT, Action.GRADE, Action.DOWNLOAD, Action.EXPORT,
+                      Action.DISSEMINATE},
+    Role.ANALYST: {Action.VIEW, Action.LIST, Action.GRADE, Action.MATCH, Action.DOWNLOAD, Action.EXPORT},
     Role.GAIN_COORDINATOR: {Action.VIEW, Action.LIST},
 }
 

@@ -480,3 +480,15 @@ def sent(request_id: int):
         return redirect(url_for(".detail", request_id=req.id))
     return render_template("views/partner/sent.html", title="Response sent", req=req,
                            force=req.operation.owning_agency.name)
+
+
+@bp.get("/requests/<int:request_id>/seen-by")
+@signed_in(Role.PARTNER_SPOC)
+def seen_by(request_id: int):
+    """The originator of the answers sees who has viewed or downloaded them."""
+    from gainportal.services import access_log
+
+    req = _load(request_id)
+    return render_template("views/requests/seen_by.html", title=f"Who has seen {req.reference}", req=req,
+                           op=req.operation, back_url=url_for(".detail", request_id=req.id),
+                           viewings=access_log.viewings_of_request(db_session(), req))

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from gainportal.db import db_session
 from gainportal.forms.cycle import DecisionForm, InterventionForm, MessageForm
 from gainportal.forms.common import clean_text
 from gainportal.models import (
-    Classification, CollectionPlanItem, HandlingCode, Heading, InformationRequest, PartnerResponse, Pillar,
-    RequestState, Role, User,
+    Attachment, AuditEvent, Classification, CollectionPlanItem, DecisionLogEntry, HandlingCode, Heading,
+    InformationRequest, PartnerResponse, Pillar, RequestState, ResponseState, Role, User,
 )
 from gainportal.security.access import POLICE_ROLES, signed_in
 from gainportal.security.permissions import Action, load_or_404
-from gainportal.services import question_bank
+from gainportal.services import access_log, audit, files, question_bank
 from gainportal.services import requests as request_service
 from gainportal.services import responses as response_service
 from gainportal.services.dates import today
@@ -159,6 +159,9 @@ def edit(request_id: int):
 def show(request_id: int):
     req = load_or_404(InformationRequest, request_id)
     s = db_session()
+    audit.record(s, "information_request_viewed", object_type="information_request", object_id=req.id,
+                 handling=request_service.handling_of(req))
+    g.audited = True
     responses = response_service.submitted_responses(s, req)
     owners = s.scalars(select(User).where(User.agency_id == current_user.agency_id, User.active.is_(True),
                                           User.role.in_(POLICE_ROLES)).order_by(User.full_name)).all()
@@ -167,6 +170,7 @@ def show(request_id: int):
     intervention_form.owner_id.data = current_user.id
     return render_template(
         "views/requests/show.html", req=req, op=req.operation, responses=responses, today=today(),
+        attachments=_attachments_by_response(s, responses),
         findings=request_service.plain_language_findings(req) if req.state is RequestState.DRAFT else {},
         transitions=request_service.TRANSITIONS[req.state], message_form=MessageForm(),
         intervention_form=intervention_form, decision_form=DecisionForm(), can_edit=current_user.role in EDITORS,
@@ -264,3 +268,72 @@ def grade(response_id: int):
     except WorkflowError as exc:
         flash(str(exc), "error")
     return redirect(url_for("requests.show", request_id=response.request_id, _anchor="answers"))
+
+
+def _attachments_by_response(s, responses) -> dict[int, list[Attachment]]:
+    if not responses:
+        return {}
+    rows = s.scalars(select(Attachment).where(Attachment.response_id.in_([r.id for r in responses]))
+                     .order_by(Attachment.id)).all()
+    grouped: dict[int, list[Attachment]] = {}
+    for row in rows:
+        grouped.setdefault(row.response_id, []).append(row)
+    return grouped
+
+
+@bp.get("/requests/attachments/<int:attachment_id>")
+@signed_in(*POLICE_ROLES)
+def download(attachment_id: int):
+    attachment = db_session().get(Attachment, attachment_id)
+    if attachment is None:
+        abort(404)
+    response = load_or_404(PartnerResponse, attachment.response_id, Action.DOWNLOAD)
+    if response.state is ResponseState.DRAFT:
+        abort(404)  # a partner's unsent draft is theirs alone
+    chunks, headers = files.open_download(attachment)
+    audit.record(db_session(), "attachment_downloaded", object_type="attachment", object_id=attachment.id,
+                 handling=request_service.handling_of(response.request), detail={"size": attachment.size})
+    g.audited = True
+    return Response(chunks, headers=headers)
+
+
+@bp.get("/requests/<int:request_id>/seen-by")
+@signed_in(*EDITORS)
+def seen_by(request_id: int):
+    req = load_or_404(InformationRequest, request_id, Action.EDIT)
+    return render_template("views/requests/seen_by.html", req=req, op=req.operation,
+                           back_url=url_for("requests.show", request_id=req.id),
+                           viewings=access_log.viewings_of_request(db_session(), req))
+
+
+DISCLOSURE_KINDS = {"foi": "Freedom of Information request", "sar": "Subject access request (Data Protection Act)"}
+
+
+@bp.route("/requests/<int:request_id>/disclosure", methods=["GET", "POST"])
+@signed_in(*EDITORS)
+def disclosure(request_id: int):
+    """Everything the portal holds on a request, with its handling, for a disclosure officer."""
+    req = load_or_404(InformationRequest, request_id, Action.EDIT)
+    s = db_session()
+    if request.method == "POST":
+        FlaskForm().validate_on_submit()
+        kind = request.form.get("kind", "")
+        if kind in DISCLOSURE_KINDS or kind == "none":
+            req.disclosure_flag = None if kind == "none" else kind
+            audit.record(s, "disclosure_flag_set", object_type="information_request", object_id=req.id,
+                         handling=request_service.handling_of(req), detail={"kind": kind})
+            flash("Disclosure flag updated", "success")
+            return redirect(url_for("requests.disclosure", request_id=req.id))
+        flash("Select the kind of disclosure request", "error")
+    responses = s.scalars(select(PartnerResponse).where(PartnerResponse.request_id == req.id)
+                          .order_by(PartnerResponse.version)).all()
+    decisions = s.scalars(select(DecisionLogEntry).where(
+        DecisionLogEntry.subject_type == "information_request", DecisionLogEntry.subject_id == req.id)).all()
+    events = s.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.object_type == "information_request", AuditEvent.object_id == str(req.id))) or 0
+    audit.record(s, "disclosure_schedule_viewed", object_type="information_request", object_id=req.id,
+                 handling=request_service.handling_of(req))
+    g.audited = True
+    return render_template("views/requests/disclosure.html", req=req, op=req.operation, responses=responses,
+                           attachments=_attachments_by_response(s, responses), decisions=decisions,
+                           audit_events=events, kinds=DISCLOSURE_KINDS, form=FlaskForm())
