@@ -172,6 +172,16 @@ class CandidateIndex:
                 postings[k].append(i)
         self.dropped = {k for k, ids in postings.items() if len(ids) > max_postings}
         self.postings = {k: ids for k, ids in postings.items() if len(ids) <= max_postings}
+        # Forename-code keys ("f", code, surname letter) are broad and only screened on the
+        # surname, so keep them grouped by surname: the screen runs once per surname.
+        grouped: dict[tuple, dict[str, list[int]]] = {}
+        for k, ids in self.postings.items():
+            if k[0] == "f":
+                g = grouped[k] = {}
+                for i in ids:
+                    for n in self.views[i].names:
+                        g.setdefault(n[1], []).append(i)
+        self.fgroups = grouped
         self.n = max(len(self.views), 1)
         self.surname_counts = surnames
         self.forename_counts = forenames
@@ -201,6 +211,23 @@ class CandidateIndex:
     def forename_freq(self, first: str) -> float:
         return (self.forename_counts.get(first, 0) + self.FORENAME_PRIOR * self.FORENAME_PSEUDO) / (
             self.n + self.FORENAME_PSEUDO)
+
+    def lookup_grouped(self, keys) -> tuple[set[int], dict[str, list[int]]]:
+        """(ids hit by a decisive key, {surname: ids} hit only by forename-code keys)."""
+        out: set[int] = set()
+        weak: dict[str, list[int]] = {}
+        get, fget = self.postings.get, self.fgroups.get
+        for k in keys:
+            if k[0] == "f":
+                g = fget(k)
+                if g:
+                    for sur, ids in g.items():
+                        weak.setdefault(sur, []).extend(ids)
+            else:
+                ids = get(k)
+                if ids:
+                    out.update(ids)
+        return out, weak
 
     def lookup(self, keys) -> tuple[set[int], set[int]]:
         """(ids hit by a decisive key, ids hit only by a forename+surname-letter key).

@@ -101,27 +101,18 @@ class Matcher:
         index = self.index
         views = index.views
         scored = []
-        ids, weak = index.lookup(_query_keys(mention, v))
+        ids, weak = index.lookup_grouped(_query_keys(mention, v))
         surnames = {p[1] for p in v.pairs[0] if p[1]}
         if v.pairs[1]:
             surnames.add(v.pairs[1][1])  # "Aldrews Colin": the swapped reading's surname
         m_sur = v.pairs[0][0][1] if v.pairs[0] else ""
         v.sur_bits = name_bits(index, "", m_sur)[0] if m_sur else NAME_CAP
-        if weak:
-            # Forename-code hits only matter when the surname is a near miss (a typo that
-            # changed its phonetic code); screen them on the surname, once per surname.
-            near: dict[str, bool] = {}
-            for i in weak:
-                for n in views[i].names:
-                    ok = near.get(n[1])
-                    if ok is None:
-                        # Jaro-Winkler in C first: every level short of "mismatch" needs >= 0.8
-                        # on the whole surname, bar a shared double-barrel part (indexed anyway).
-                        ok = near[n[1]] = any(_jw(s, n[1], score_cutoff=0.8) and surname_level(s, n[1]) not in _FAR
-                                              for s in surnames)
-                    if ok:
-                        ids.add(i)
-                        break
+        # Forename-code hits only matter when the surname is a near miss (a typo that changed
+        # its phonetic code): screen them once per surname, Jaro-Winkler in C first (every
+        # level short of "mismatch" needs >= 0.8; a shared double-barrel part is indexed anyway).
+        for n_sur, wids in weak.items():
+            if any(_jw(s, n_sur, score_cutoff=0.8) and surname_level(s, n_sur) not in _FAR for s in surnames):
+                ids.update(wids)
         near_dob = dob_neighbours(v.dob_s, v.dob_sw) if v.dob_s else None
         pc, ak = v.postcode, v.address_key
         for i in ids:
