@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from gainportal.db import db_session
+from gainportal.demo_circulation import seed_circulation
 from gainportal.models import (
     Agency, AgencyKind, AnswerOutcome, Classification, Clearance, CollectionMethod, Heading, InternalSource,
     LawfulBasis, Nominal, NominalRole, Operation, Pillar, Priority, RequirementState, Role,
@@ -86,6 +87,7 @@ def seed(echo=print, force: bool = False) -> bool:
             s, email=email, full_name=name, agency=agencies[code], role=role, clearance=clearance,
             password=DEMO_PASSWORD, totp_secret=secret, check_policy=False)
     _seed_cycle(s, agencies, users)
+    seed_circulation(s, agencies, users, DEMO_PASSWORD, echo)
     s.commit()
     echo("Demo data loaded. Every demo account uses the password: " + DEMO_PASSWORD)
     echo("Add the TOTP secret to an authenticator app (or: python -c \"import pyotp; print(pyotp.TOTP('SECRET').now())\")")

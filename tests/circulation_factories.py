@@ -27,7 +27,7 @@ class Gain:
                  sign_partners: bool = True):
         self.app = app
         self.cycle = Cycle(app, make)
-        self.rocu = make.agency(AgencyKind.ROCU)
+        self.rocu = make.agency(AgencyKind.ROCU, name="Regional GAIN Hub")
         self.coordinator = make.user(agency=self.rocu, role=Role.GAIN_COORDINATOR)
         self.lro = self.cycle.lro
         # The council from the cycle plus three more agencies, each with a SPOC.

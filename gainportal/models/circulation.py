@@ -209,6 +209,14 @@ class CirculationTarget(Base):
         return self.circulation.operation_id
 
 
+class _SealedOutcome(SealedText):
+    def encode(self, value) -> bytes:
+        return HitOutcome(value).value.encode()
+
+    def decode(self, raw: bytes) -> HitOutcome:
+        return HitOutcome(raw.decode())
+
+
 class CirculationResult(SealedMixin, Base):
     """Hit, no hit or not held for one subject from one agency. Recorded once: a correction
     goes through the co-ordinator, so the trail never changes under anyone's feet."""
@@ -220,7 +228,7 @@ class CirculationResult(SealedMixin, Base):
     target_id: Mapped[int] = mapped_column(ForeignKey("circulation_target.id", ondelete="CASCADE"), index=True)
     subject_id: Mapped[int] = mapped_column(ForeignKey("circulation_subject.id", ondelete="CASCADE"), index=True)
     outcome_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
-    outcome_value = SealedText()  # sealed like any answer: the fact of a hit is intelligence
+    outcome = _SealedOutcome()  # sealed like any answer: the fact of a hit is intelligence
     answered_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     answered_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     followup_request_id: Mapped[int | None] = mapped_column(ForeignKey("information_request.id"), index=True)
@@ -230,10 +238,6 @@ class CirculationResult(SealedMixin, Base):
     target: Mapped[CirculationTarget] = relationship(back_populates="results")
     subject: Mapped[CirculationSubject] = relationship(lazy="joined")
     followup_request: Mapped[InformationRequest | None] = relationship()
-
-    @property
-    def outcome(self) -> HitOutcome:
-        return HitOutcome(self.outcome_value)
 
 
 class DisruptionAction(SealedMixin, Base):

@@ -308,7 +308,7 @@ def record_results(s: Session, target: CirculationTarget, answers: dict[int, tup
             continue
         result = CirculationResult(target_id=target.id, subject_id=subject_id, answered_by_id=by.id)
         target.results.append(result)
-        result.outcome_value = outcome.value
+        result.outcome = outcome
         if note:
             result.note = note
         saved.append(result)

@@ -14,7 +14,7 @@ from gainportal.forms.circulation import CirculationForm, CloseForm, GroupForm, 
 from gainportal.forms.partner import ActionForm
 from gainportal.models import Agency, Classification, Operation, Requirement, RequirementState, Role
 from gainportal.models.circulation import (
-    AgencyGroup, Circulation, CirculationState, DisruptionAction, GainReferral, HitOutcome, ReferralState, SubjectKind,
+    AgencyGroup, Circulation, DisruptionAction, GainReferral, HitOutcome, ReferralState, SubjectKind,
 )
 from gainportal.security.access import signed_in
 from gainportal.security.permissions import Action, can, load_or_404, visible, visible_to
