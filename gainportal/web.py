@@ -194,11 +194,11 @@ def _init_error_pages(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from gainportal.views import (
-        admin, auth, circulation, dashboard, dissemination, health, indoctrination, operations, partner,
-        partner_circulation, requests,
+        admin, auth, circulation, dashboard, dissemination, health, indoctrination, matching, operations,
+        partner, partner_circulation, requests,
     )
 
     for module in (health, auth, dashboard, admin, operations, requests, indoctrination, partner, dissemination,
-                   circulation, partner_circulation):
+                   circulation, partner_circulation, matching):
         app.register_blueprint(module.bp)
     rate_limit_views(app)

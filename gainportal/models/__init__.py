@@ -8,6 +8,7 @@ from gainportal.models.enums import (
 )
 from gainportal.models.dissemination import ConsentRequest, Dissemination, SanitisedBriefing
 from gainportal.models.indoctrination import Indoctrination, IndoctrinationAgreement
+from gainportal.models.matching import MatchCandidate, NominalKey
 from gainportal.models.operation import (
     DecisionLogEntry, Nominal, NominalLink, Operation, OperationPLead, OperationReview,
 )
@@ -22,7 +23,7 @@ from gainportal.models.user import Invitation, RecoveryCode, User, UserSession
 __all__ = [
     "Agency", "AgencyKind", "Answer", "AnswerOutcome", "Attachment", "AuditEvent", "Classification",
     "Clearance", "CollectionMethod", "ConsentRequest", "Dissemination", "SanitisedBriefing", "CollectionPlanItem", "DataKey", "DecisionLogEntry", "HandlingCode",
-    "Heading", "Indoctrination", "IndoctrinationAgreement", "InformationRequest", "InternalSource", "Intervention", "Invitation", "LawfulBasis",
+    "Heading", "Indoctrination", "IndoctrinationAgreement", "InformationRequest", "InternalSource", "Intervention", "Invitation", "LawfulBasis", "MatchCandidate", "NominalKey",
     "Nominal", "NominalLink", "NominalRole", "Notification", "Operation", "OperationPLead",
     "OperationReview", "OperationStatus", "PartnerResponse", "Pillar", "Priority", "RecoveryCode",
     "RequestMessage", "RequestQuestion", "RequestState", "RequestSubject", "Requirement",

@@ -136,8 +136,8 @@ def classifications_within(user: User) -> list[Classification]:
 OPERATION_ROLES = {Role.LRO, Role.ANALYST, Role.GAIN_COORDINATOR, Role.SUPERVISOR}
 OPERATION_ACTIONS = {
     Role.LRO: {Action.VIEW, Action.LIST, Action.EDIT, Action.DOWNLOAD, Action.EXPORT, Action.DISSEMINATE},
-    Role.SUPERVISOR: {Action.VIEW, Action.LIST, Action.EDIT, Action.GRADE, Action.DOWNLOAD, Action.EXPORT,
-                      Action.DISSEMINATE},
+    Role.SUPERVISOR: {Action.VIEW, Action.LIST, Action.EDIT, Action.GRADE, Action.MATCH, Action.DOWNLOAD,
+                      Action.EXPORT, Action.DISSEMINATE},
     Role.ANALYST: {Action.VIEW, Action.LIST, Action.GRADE, Action.MATCH, Action.DOWNLOAD, Action.EXPORT},
     Role.GAIN_COORDINATOR: {Action.VIEW, Action.LIST},
 }
@@ -171,3 +171,4 @@ def visible(model: type[T], user):
 from gainportal.security import cycle_rules  # noqa: E402,F401
 from gainportal.security import handling_rules  # noqa: E402,F401
 from gainportal.security import circulation_rules  # noqa: E402,F401
+from gainportal.security import matching_rules  # noqa: E402,F401

@@ -2,6 +2,7 @@
 save), answers per question or "no trace", and one idempotent submission."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -16,6 +17,7 @@ from gainportal.services import audit, requests
 from gainportal.services.errors import WorkflowError
 
 MAX_ANSWER_LENGTH = 20_000
+log = logging.getLogger("gainportal.responses")
 
 
 @dataclass
@@ -113,11 +115,24 @@ def submit(s: Session, req: InformationRequest, by: User, idempotency_key: str) 
     except IntegrityError:
         raise WorkflowError("This response has already been submitted") from None
     requests.mark_answered(s, req, by)
+    _match_quietly(s, draft)
     no_trace = sum(1 for a in draft.answers if a.outcome is AnswerOutcome.NO_TRACE)
     audit.record(s, "response_submitted", object_type="partner_response", object_id=draft.id,
                  handling=requests.handling_of(req),
                  detail={"answers": len(draft.answers), "no_trace": no_trace, "version": draft.version}, actor=by)
     return draft
+
+
+def _match_quietly(s: Session, response: PartnerResponse) -> None:
+    """Cross-match on arrival, inside a savepoint: a matching fault must never cost a
+    partner their submission (a re-match picks the answers up later)."""
+    from gainportal.services import answer_matching
+
+    try:
+        with s.begin_nested():
+            answer_matching.match_response(s, response)
+    except Exception:  # noqa: BLE001 - logged, and the submission stands
+        log.exception("matching failed for response %s; it will be picked up by a re-match", response.id)
 
 
 def grade(s: Session, response: PartnerResponse, grading: str, by: User) -> None:

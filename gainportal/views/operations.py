@@ -9,7 +9,7 @@ from gainportal.db import db_session
 from gainportal.forms.cycle import DecisionForm, OperationForm, PlanItemForm, RequirementForm, ReviewForm
 from gainportal.models import (
     Agency, Classification, CollectionMethod, CollectionPlanItem, DecisionLogEntry, InformationRequest,
-    InternalSource, Intervention, LawfulBasis, Operation, OperationStatus, Pillar, Priority, Requirement,
+    InternalSource, Intervention, LawfulBasis, MatchCandidate, Operation, OperationStatus, Pillar, Priority, Requirement,
     RequirementState, Role,
 )
 from gainportal.security.access import POLICE_ROLES, signed_in
@@ -90,8 +90,11 @@ def show(operation_id: int):
                          .order_by(InformationRequest.id.desc()).limit(50)).all()
     interventions = s.scalars(select(Intervention).where(Intervention.operation_id == op.id)
                               .order_by(Intervention.recorded_at.desc()).limit(20)).all()
+    confirmed = s.scalars(select(MatchCandidate).where(MatchCandidate.operation_id == op.id,
+                                                       MatchCandidate.status == "confirmed")
+                          .order_by(MatchCandidate.decided_at.desc()).limit(50)).all()
     return render_template("views/operations/show.html", op=op, requirements=requirements, requests=requests,
-                           interventions=interventions, today=today(),
+                           interventions=interventions, confirmed_matches=confirmed, today=today(),
                            review_status=operation_service.review_status(op, today()),
                            can_edit=current_user.role in EDITORS)
 

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Float, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from gainportal.db import Base, UTCDateTime, utcnow
+from gainportal.models.operation import Nominal
+from gainportal.models.request import Answer
+from gainportal.models.sealing import SealedMixin
+from gainportal.models.user import User
+from gainportal.security.sealing import SealedJSON, SealedText
+
+
+class NominalKey(Base):
+    """Keyed blind index of a nominal's identifiers (DOB, postcode, VRM, phone, name), so
+    the register can be searched by value without a clear column."""
+
+    __tablename__ = "nominal_key"
+    __table_args__ = (UniqueConstraint("nominal_id", "kind", "digest"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nominal_id: Mapped[int] = mapped_column(ForeignKey("nominal.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    digest: Mapped[str] = mapped_column(String(32), index=True)
+
+
+class MatchCandidate(SealedMixin, Base):
+    """A nominal proposed for a partner answer. Nothing is linked until an analyst confirms;
+    the features (which may quote identifiers) are sealed."""
+
+    __tablename__ = "match_candidate"
+    __table_args__ = (UniqueConstraint("answer_id", "nominal_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answer.id", ondelete="CASCADE"), index=True)
+    nominal_id: Mapped[int] = mapped_column(ForeignKey("nominal.id", ondelete="CASCADE"), index=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id", ondelete="CASCADE"), index=True)
+    score: Mapped[float] = mapped_column(Float)
+    tier: Mapped[str] = mapped_column(String(10))
+    relationship_kind: Mapped[str] = mapped_column(String(20), default="self")
+    span_start: Mapped[int | None] = mapped_column(Integer)
+    span_end: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)  # pending | confirmed | rejected
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    features_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    features = SealedJSON()
+    rationale_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    rationale = SealedText()
+
+    answer: Mapped[Answer] = relationship(lazy="joined")
+    nominal: Mapped[Nominal] = relationship(lazy="joined")
+    decided_by: Mapped[User | None] = relationship()

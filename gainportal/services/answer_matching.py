@@ -1,0 +1,98 @@
+"""Matching partner answers against the nominal register on arrival.
+
+Every nominal is considered so that a hit on a nominal the analyst may not see still
+surfaces, as "restricted: refer to originator"; what an analyst is shown is filtered by
+the one access mechanism when the queue is read."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gainportal.matching.matcher import Matcher
+from gainportal.matching.records import NominalRecord
+from gainportal.models import Answer, MatchCandidate, Nominal, NominalLink, PartnerResponse
+from gainportal.services import audit
+from gainportal.services.dates import today
+
+_cache: dict = {}
+
+
+def _fingerprint(s: Session) -> tuple:
+    return tuple(s.execute(select(func.count(Nominal.id), func.max(Nominal.id))).one()) + (
+        s.scalar(select(func.count(NominalLink.id))),)
+
+
+def _records(s: Session) -> tuple[list[NominalRecord], dict[str, int]]:
+    records, operation_of = [], {}
+    for nominal in s.scalars(select(Nominal)):
+        if not nominal.links or nominal.details_sealed is None:
+            continue
+        d = nominal.details or {}
+        link = nominal.links[0]
+        records.append(NominalRecord(
+            nominal_id=str(nominal.id), forenames=d.get("forenames") or "", surname=d.get("surname") or "",
+            aliases=tuple(d.get("aliases") or ()), dob=d.get("dob"), address=d.get("address") or "",
+            postcode=d.get("postcode") or "", vrms=tuple(d.get("vrms") or ()), phones=tuple(d.get("phones") or ()),
+            businesses=tuple(d.get("businesses") or ()), ocg_ref=str(link.operation_id), role=link.role.value))
+        operation_of[str(nominal.id)] = link.operation_id
+    return records, operation_of
+
+
+def matcher(s: Session) -> tuple[Matcher, dict[str, int]]:
+    """One in-memory index per process, rebuilt when the register changes."""
+    key = (str(s.get_bind().url), _fingerprint(s))
+    if _cache.get("key") != key:
+        records, operation_of = _records(s)
+        _cache.update(key=key, matcher=Matcher(records, ref_date=today()), operation_of=operation_of)
+    return _cache["matcher"], _cache["operation_of"]
+
+
+def forget() -> None:
+    _cache.clear()
+
+
+def match_response(s: Session, response: PartnerResponse) -> int:
+    """Candidates for every answer (and the request's structured subjects) in a response."""
+    engine, operation_of = matcher(s)
+    created = 0
+    subjects = [sub.details or {} for sub in response.request.subjects]
+    for answer in response.answers:
+        text = answer.text or ""
+        found = engine.match_text(text) if text else []
+        for subject in subjects:
+            found += engine.match_fields(**{k: v for k, v in subject.items()
+                                            if k in ("name", "dob", "address", "postcode", "vrm", "phone")})
+        best: dict[str, object] = {}
+        for candidate in found:
+            current = best.get(candidate.nominal_id)
+            if current is None or candidate.score > current.score:
+                best[candidate.nominal_id] = candidate
+        for nominal_id, candidate in best.items():
+            exists = s.scalar(select(MatchCandidate.id).where(MatchCandidate.answer_id == answer.id,
+                                                              MatchCandidate.nominal_id == int(nominal_id)))
+            if exists:
+                continue
+            row = MatchCandidate(answer_id=answer.id, nominal_id=int(nominal_id),
+                                 operation_id=operation_of[nominal_id], score=float(candidate.score),
+                                 tier=candidate.tier, relationship_kind=candidate.relationship,
+                                 span_start=candidate.span[0] if candidate.span else None,
+                                 span_end=candidate.span[1] if candidate.span else None)
+            s.add(row)
+            s.flush()
+            row.features = candidate.features
+            created += 1
+    if created:
+        audit.record(s, "answers_matched", object_type="partner_response", object_id=response.id,
+                     detail={"candidates": created})
+    return created
+
+
+def rematch_all(s: Session, progress=None) -> int:
+    forget()
+    responses = s.scalars(select(PartnerResponse).where(PartnerResponse.submitted_at.is_not(None))).all()
+    total = 0
+    for n, response in enumerate(responses, start=1):
+        total += match_response(s, response)
+        if progress:
+            progress(n, len(responses))
+    return total

@@ -1,0 +1,104 @@
+"""Analysts: the nominal register import and the cross-match review queue."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
+from sqlalchemy import select
+
+from gainportal.db import db_session, utcnow
+from gainportal.forms.common import clean_text
+from gainportal.models import MatchCandidate, Operation, Role
+from gainportal.security.access import signed_in
+from gainportal.security.matching_rules import nominal_visible
+from gainportal.security.permissions import Action, load_or_404, visible, visible_to
+from gainportal.services import audit, answer_matching, nominal_register
+from gainportal.services.operations import log_decision
+
+bp = Blueprint("matching", __name__)
+ANALYSTS = (Role.ANALYST, Role.SUPERVISOR)
+PAGE_SIZE = 50
+
+
+def highlighted(text: str, start: int | None, end: int | None) -> Markup:
+    """The answer with the words a candidate came from marked, so the evidence is visible."""
+    text = text or ""
+    if start is None or end is None or not 0 <= start < end <= len(text):
+        return escape(text)
+    return escape(text[:start]) + Markup("<mark>") + escape(text[start:end]) + Markup("</mark>") + escape(text[end:])
+
+
+@bp.get("/matches")
+@signed_in(*ANALYSTS)
+def queue():
+    s = db_session()
+    rows = s.scalars(select(MatchCandidate).where(visible_to(current_user, MatchCandidate),
+                                                  MatchCandidate.status == "pending")
+                     .order_by(MatchCandidate.tier.desc(), MatchCandidate.score.desc())
+                     .limit(PAGE_SIZE)).all()
+    items = [(c, nominal_visible(current_user, c)) for c in rows]
+    return render_template("views/matching/queue.html", items=items, highlighted=highlighted, form=FlaskForm())
+
+
+@bp.post("/matches/<int:candidate_id>/<any(confirm, reject):decision>")
+@signed_in(*ANALYSTS)
+def decide(candidate_id: int, decision: str):
+    candidate = load_or_404(MatchCandidate, candidate_id, Action.MATCH)
+    rationale = (clean_text(request.form.get("rationale", "")) or "")[:2000]
+    if not nominal_visible(current_user, candidate):
+        flash("This candidate is restricted. Refer it to the originator of the nominal.", "error")
+        return redirect(url_for("matching.queue"))
+    if not rationale:
+        flash("Enter the reason for your decision", "error")
+        return redirect(url_for("matching.queue", _anchor=f"candidate-{candidate.id}"))
+    s = db_session()
+    if candidate.status != "pending":
+        flash("This candidate has already been decided", "error")
+        return redirect(url_for("matching.queue"))
+    candidate.status = "confirmed" if decision == "confirm" else "rejected"
+    candidate.decided_by_id, candidate.decided_at = current_user.id, utcnow()
+    candidate.rationale = rationale
+    op = s.get(Operation, candidate.operation_id)
+    log_decision(s, op, subject_type="match_candidate", subject_id=candidate.id,
+                 decision=f"match_{candidate.status}", rationale=rationale, by=current_user)
+    audit.record(s, f"match_{candidate.status}", object_type="match_candidate", object_id=candidate.id,
+                 detail={"nominal_id": candidate.nominal_id, "answer_id": candidate.answer_id})
+    flash(f"Match {candidate.status}", "success")
+    return redirect(url_for("matching.queue"))
+
+
+@bp.post("/matches/rematch")
+@signed_in(*ANALYSTS)
+def rematch():
+    if FlaskForm().validate_on_submit():
+        created = answer_matching.rematch_all(db_session())
+        audit.record(db_session(), "rematch_run", detail={"candidates": created})
+        flash(f"All answers re-matched against the register: {created} new candidates", "success")
+    return redirect(url_for("matching.queue"))
+
+
+@bp.route("/nominals/import", methods=["GET", "POST"])
+@signed_in(*ANALYSTS)
+def import_nominals():
+    s = db_session()
+    operations = {op.reference: op for op in s.scalars(visible(Operation, current_user))}
+    result, text = None, ""
+    if request.method == "POST" and FlaskForm().validate_on_submit():
+        upload = request.files.get("file")
+        raw = upload.read(5 * 1024 * 1024 + 1) if upload and upload.filename else request.form.get("csv", "").encode()
+        if len(raw) > 5 * 1024 * 1024:
+            flash("The file must be smaller than 5MB", "error")
+        else:
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                flash("The file must be a CSV saved as UTF-8", "error")
+            else:
+                commit = request.form.get("action") == "import"
+                result = nominal_register.import_csv(s, text, operations, current_user, commit=commit)
+                if commit:
+                    answer_matching.forget()
+                    flash(f"{result.imported} nominals imported; {len(result.errors)} rows need correcting", "success")
+    return render_template("views/matching/import.html", result=result, text=text, form=FlaskForm(),
+                           columns=nominal_register.CSV_COLUMNS)
