@@ -266,6 +266,35 @@ def retention_run(warn_days: int, on) -> None:
         click.echo(f"{result.undated} item(s) have no retention date and will never expire: set one", err=True)
 
 
+@main.command("rematch")
+def rematch() -> None:
+    """Re-match every submitted answer against the nominal register (after an import)."""
+    from gainportal.db import db_session
+    from gainportal.services import answer_matching
+
+    app = _app()
+    with app.app_context():
+        s = db_session()
+
+        def progress(done: int, total: int) -> None:
+            if done == total or done % 100 == 0:
+                click.echo(f"\r{done}/{total} responses matched", nl=done == total)
+
+        created = answer_matching.rematch_all(s, progress)
+        s.commit()
+    click.echo(f"{created} new candidates for analysts to review")
+
+
+def _register_match_file() -> None:
+    # The bulk matcher is a pure library command: it needs no app, database or keyring.
+    from gainportal.matching.bulk import match_file_command
+
+    main.add_command(match_file_command)
+
+
+_register_match_file()
+
+
 @main.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)

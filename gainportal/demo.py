@@ -15,7 +15,9 @@ from gainportal.models import (
     Agency, AgencyKind, AnswerOutcome, Classification, Clearance, CollectionMethod, Heading, InternalSource,
     LawfulBasis, Nominal, NominalRole, Operation, Pillar, Priority, RequirementState, Role,
 )
-from gainportal.services import accounts, indoctrination, operations, requests, requirements, responses
+from gainportal.services import (
+    accounts, indoctrination, nominal_register, operations, requests, requirements, responses,
+)
 from gainportal.services.dates import add_months, today
 from gainportal.services.requests import QuestionInput, RequestDraft, SubjectInput
 from gainportal.services.responses import AnswerInput
@@ -120,10 +122,9 @@ def _seed_cycle(s, agencies, users) -> None:
         operations.set_p_lead(s, ops["OP-WYP-0417"], pillar, users[email], lro)
     for ref, fore, sur, aliases, dob, address, postcode, vrms, phones, op_ref, role in NOMINALS:
         nominal = Nominal(reference=ref, classification=ops[op_ref].classification)
-        s.add(nominal)
-        s.flush()
-        nominal.details = {"forenames": fore, "surname": sur, "aliases": aliases, "dob": dob, "address": address,
-                           "postcode": postcode, "vrms": vrms, "phones": phones, "businesses": []}
+        nominal_register.save(s, nominal, {"forenames": fore, "surname": sur, "aliases": aliases, "dob": dob,
+                                           "address": address, "postcode": postcode, "vrms": vrms, "phones": phones,
+                                           "businesses": []}, lro)
         operations.link_nominal(s, ops[op_ref], nominal, role, lro)
 
     kestrel = ops["OP-WYP-0417"]
