@@ -9,10 +9,12 @@ from __future__ import annotations
 from sqlalchemy import and_, exists, false, select
 from sqlalchemy.sql import ColumnElement
 
+from gainportal.db import db_session
 from gainportal.models import (
-    CollectionPlanItem, InformationRequest, Operation, PartnerResponse,
+    CollectionPlanItem, HandlingCode, InformationRequest, Operation, PartnerResponse,
     RequestQuestion, RequestState, Requirement, Role, User,
 )
+from gainportal.models.indoctrination import Indoctrination
 from gainportal.security.permissions import (
     OPERATION_ACTIONS, Action, _operation_rule, can, classifications_within, clearance_covers, indoctrinated,
     item_rule, query_rule, visible_to,
@@ -45,6 +47,21 @@ def _plan_item_rule(user: User, action: Action, item: CollectionPlanItem) -> boo
 
 
 # --- information requests -----------------------------------------------------------------
+ONWARD = (Action.EXPORT, Action.DISSEMINATE)
+
+
+def _never_onward(item) -> bool:
+    """C with ``no_onward_dissemination``: the item never leaves the operation."""
+    return item.handling_code is HandlingCode.C and bool((item.handling_conditions or {}).get("no_onward_dissemination"))
+
+
+def _revoked_operation_ids(user: User):
+    """SQL: operations from whose register the user was removed. Revocation cuts access at
+    once, down to the reference and deadline in the inbox."""
+    return select(Indoctrination.operation_id).where(Indoctrination.user_id == user.id,
+                                                     Indoctrination.revoked_at.is_not(None))
+
+
 def _partner_can_see(user: User, req: InformationRequest) -> bool:
     if req.agency_id != user.agency_id or req.state is RequestState.DRAFT:
         return False
@@ -60,8 +77,14 @@ def _request_rule(user: User, action: Action, req: InformationRequest) -> bool:
     if user.role.is_partner:
         # The inbox lists a request's reference and deadline; its questions, subjects and
         # answers need a current signature on the partner agreement.
-        signed = action is Action.LIST or indoctrinated(user, req.operation_id)
+        if action is Action.LIST:
+            signed = db_session().scalar(_revoked_operation_ids(user).where(
+                Indoctrination.operation_id == req.operation_id)) is None
+        else:
+            signed = indoctrinated(user, req.operation_id)
         return action in PARTNER_ACTIONS[user.role] and _partner_can_see(user, req) and signed
+    if action in ONWARD and _never_onward(req):
+        return False
     return (clearance_covers(user, req.classification)
             and _operation_rule(user, action, req.operation))
 
@@ -71,7 +94,8 @@ def _request_query(user: User) -> ColumnElement[bool]:
     within = InformationRequest.classification.in_(classifications_within(user))
     if user.role.is_partner:
         mine = and_(InformationRequest.agency_id == user.agency_id,
-                    InformationRequest.state != RequestState.DRAFT, within)
+                    InformationRequest.state != RequestState.DRAFT, within,
+                    InformationRequest.operation_id.not_in(_revoked_operation_ids(user)))
         if user.role is Role.PARTNER_USER:
             assigned = exists().where(RequestQuestion.request_id == InformationRequest.id,
                                       RequestQuestion.assigned_to_id == user.id)
@@ -86,5 +110,10 @@ def _request_query(user: User) -> ColumnElement[bool]:
 def _response_rule(user: User, action: Action, response: PartnerResponse) -> bool:
     # A response is seen by whoever may see its request; partners only their own agency's.
     if user.role.is_partner and response.agency_id != user.agency_id:
+        return False
+    # The partner marks its own answer, possibly above the request: clearance must cover both.
+    if not clearance_covers(user, response.classification):
+        return False
+    if action in ONWARD and _never_onward(response):
         return False
     return can(user, Action.VIEW if action is Action.LIST else action, response.request)
