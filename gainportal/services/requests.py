@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from gainportal.models import (
     Agency, Classification, CollectionPlanItem, HandlingCode, Heading, InformationRequest, Intervention,
@@ -184,20 +185,26 @@ def _transition(s: Session, req: InformationRequest, to: RequestState, by: User,
     if to not in TRANSITIONS[req.state]:
         raise WorkflowError(
             f"This request is {req.state.label.lower()}, so it cannot be {to.label.lower()}. Refresh the page to see its current state")
-    previous = req.state
-    req.state = to
-    now = today()
-    if to is S.ISSUED:
-        req.issued_at = utcnow()
-    elif to is S.ACKNOWLEDGED:
-        req.acknowledged_at = utcnow()
-    elif to is S.ANSWERED:
-        req.answered_at = utcnow()
-    elif to in (S.CLOSED, S.DECLINED, S.WITHDRAWN):
-        req.closed_at = utcnow()
-    if reason is not None:
-        req.state_reason = reason
-    s.flush()  # the version counter makes a concurrent change fail here, not silently
+    previous, now = req.state, today()
+    try:
+        # A savepoint around the change: when the version counter shows someone else changed
+        # the request first, only this change is undone and the caller's other work stands.
+        with s.begin_nested():
+            req.state = to
+            if to is S.ISSUED:
+                req.issued_at = utcnow()
+            elif to is S.ACKNOWLEDGED:
+                req.acknowledged_at = utcnow()
+            elif to is S.ANSWERED:
+                req.answered_at = utcnow()
+            elif to in (S.CLOSED, S.DECLINED, S.WITHDRAWN):
+                req.closed_at = utcnow()
+            if reason is not None:
+                req.state_reason = reason
+            s.flush()
+    except StaleDataError:
+        raise WorkflowError("Someone else changed this request at the same time. "
+                            "Refresh the page to see its current state") from None
     audit.record(s, event or f"request_{to.value}", object_type="information_request", object_id=req.id,
                  handling=handling_of(req), detail={"from": previous.value, "to": to.value,
                                                     "on": now.isoformat(), **detail}, actor=by)

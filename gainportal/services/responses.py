@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import Session
 
 from gainportal.models import (
@@ -108,13 +109,18 @@ def submit(s: Session, req: InformationRequest, by: User, idempotency_key: str) 
     errors = completeness_errors(req, draft)
     if errors:
         raise WorkflowError(next(iter(errors.values())))
-    draft.state, draft.submitted_by_id, draft.submitted_at = ResponseState.SUBMITTED, by.id, utcnow()
-    draft.idempotency_key = idempotency_key
     try:
-        s.flush()
-    except IntegrityError:
-        raise WorkflowError("This response has already been submitted") from None
-    requests.mark_answered(s, req, by)
+        # A savepoint: if someone else changed the request at the same moment (a colleague
+        # submitting, the officer withdrawing), only the submission is undone, not the draft.
+        with s.begin_nested():
+            draft.state, draft.submitted_by_id, draft.submitted_at = ResponseState.SUBMITTED, by.id, utcnow()
+            draft.idempotency_key = idempotency_key
+            s.flush()
+            requests.mark_answered(s, req, by)
+    except (IntegrityError, StaleDataError):
+        s.refresh(req)
+        raise WorkflowError(f"Someone else changed this request at the same time: it is now "
+                            f"{req.state.label.lower()}. Your draft has been kept") from None
     _match_quietly(s, draft)
     no_trace = sum(1 for a in draft.answers if a.outcome is AnswerOutcome.NO_TRACE)
     audit.record(s, "response_submitted", object_type="partner_response", object_id=draft.id,
