@@ -77,12 +77,12 @@ def _request_rule(user: User, action: Action, req: InformationRequest) -> bool:
     if user.role.is_partner:
         # The inbox lists a request's reference and deadline; its questions, subjects and
         # answers need a current signature on the partner agreement.
+        if not (action in PARTNER_ACTIONS[user.role] and _partner_can_see(user, req)):
+            return False
         if action is Action.LIST:
-            signed = db_session().scalar(_revoked_operation_ids(user).where(
+            return db_session().scalar(_revoked_operation_ids(user).where(
                 Indoctrination.operation_id == req.operation_id)) is None
-        else:
-            signed = indoctrinated(user, req.operation_id)
-        return action in PARTNER_ACTIONS[user.role] and _partner_can_see(user, req) and signed
+        return indoctrinated(user, req.operation_id)
     if action in ONWARD and _never_onward(req):
         return False
     return (clearance_covers(user, req.classification)
