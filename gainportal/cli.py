@@ -60,6 +60,10 @@ def assets() -> None:
         shutil.copy2(source / name, target / name)
     shutil.copytree(source / "assets", target / "assets")
     click.echo(f"GOV.UK Frontend copied to {target}")
+    vendor = Path(__file__).parent / "static" / "vendor"  # gitignored; refreshed from node_modules
+    vendor.mkdir(exist_ok=True)
+    shutil.copy2(REPO_ROOT / "node_modules" / "cytoscape" / "dist" / "cytoscape.min.js", vendor / "cytoscape.min.js")
+    click.echo(f"Cytoscape.js copied to {vendor}")
 
 
 @main.command("create-admin")

@@ -201,4 +201,6 @@ def _register_blueprints(app: Flask) -> None:
     for module in (health, auth, dashboard, admin, operations, requests, indoctrination, partner, dissemination,
                    circulation, partner_circulation, matching):
         app.register_blueprint(module.bp)
+    from gainportal.views import products
+    app.register_blueprint(products.bp)
     rate_limit_views(app)

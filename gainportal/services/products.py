@@ -1,0 +1,337 @@
+"""Intelligence products built from an operation: OCG on a page, the association chart,
+the performance dashboard and the tasking list.
+
+Everything is built for one viewer and holds only what that viewer may see: the operation
+itself is loaded through ``load_or_404`` by the view; nominals need clearance for their own
+marking; requirements, requests and partner answers are filtered with ``visible_to`` and the
+response's own marking; confirmed cross-matches only when the answer's request is visible.
+Nothing here reads an item the viewer could not open on its own page.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gainportal.models import (
+    Agency, Answer, AnswerOutcome, Classification, Dissemination, InformationRequest, Intervention, LawfulBasis,
+    MatchCandidate, Nominal, NominalLink, NominalRole, Operation, PartnerResponse, Pillar, RequestState,
+    Requirement, RequirementState, ResponseState, User,
+)
+from gainportal.models.operation import TIER_LABELS
+from gainportal.security.permissions import clearance_covers, visible_to
+from gainportal.services import audit
+
+_RANK = {c: i for i, c in enumerate(Classification)}
+OPEN_REQUEST_STATES = (RequestState.ISSUED, RequestState.ACKNOWLEDGED)
+
+# OCGM banding: the number is the harm/threat band (1 highest), the letter the group's
+# capability and intent to cause harm (A highest).
+OCGM_NUMBER = {"1": "highest threat and harm", "2": "high threat and harm", "3": "significant threat and harm",
+               "4": "moderate threat and harm", "5": "lower threat and harm"}
+OCGM_LETTER = {"A": "high capability and intent", "B": "moderate capability and intent",
+               "C": "limited capability and intent"}
+
+ROLE_COLOURS = {"principal": "#d4351c", "significant": "#f47738", "peripheral": "#1d70b8",
+                "associate": "#505a5f", "premises": "#00703c", "vehicle": "#4c2c92", "phone": "#912b88",
+                "business": "#b58840", "answer": "#0b0c0c"}
+
+
+def explain_ocgm(band: str | None) -> str:
+    if not band or len(band) != 2:
+        return "Not banded under OCGM."
+    number, letter = band[0], band[1].upper()
+    return (f"Band {band}: {number} means {OCGM_NUMBER.get(number, 'unknown threat')}; "
+            f"{letter} means {OCGM_LETTER.get(letter, 'unknown capability')}.")
+
+
+def postcode_district(postcode: str | None) -> str | None:
+    """The outward code ("LS1 4AB" → "LS1"), or None when there is no recognisable postcode."""
+    value = re.sub(r"\s+", "", (postcode or "").upper())
+    if not re.fullmatch(r"[A-Z]{1,2}[0-9][0-9A-Z]?[0-9][A-Z]{2}", value):
+        return None
+    return value[:-3]
+
+
+# --- what the viewer may see -------------------------------------------------------------
+@dataclass
+class Visible:
+    op: Operation
+    links: list[NominalLink]
+    requirements: list[Requirement]
+    requests: list[InformationRequest]
+    responses: list[PartnerResponse]
+    interventions: list[Intervention]
+    confirmed: list[MatchCandidate]
+    withheld_nominals: int = 0
+
+
+def gather(s: Session, op: Operation, user: User) -> Visible:
+    """Everything of ``op`` that ``user`` may see. The caller has checked the operation."""
+    links = list(s.scalars(select(NominalLink).where(NominalLink.operation_id == op.id)
+                           .order_by(NominalLink.id)).unique())
+    shown = [link for link in links if clearance_covers(user, link.nominal.classification)]
+    requirements = list(s.scalars(select(Requirement).where(
+        Requirement.operation_id == op.id, visible_to(user, Requirement)).order_by(Requirement.number)).unique())
+    requests = list(s.scalars(select(InformationRequest).where(
+        InformationRequest.operation_id == op.id, visible_to(user, InformationRequest))
+        .order_by(InformationRequest.id)).unique())
+    request_ids = [r.id for r in requests]
+    responses = []
+    if request_ids:
+        responses = [r for r in s.scalars(select(PartnerResponse).where(
+            PartnerResponse.request_id.in_(request_ids), PartnerResponse.state != ResponseState.DRAFT)).unique()
+            if clearance_covers(user, r.classification)]
+    interventions = list(s.scalars(select(Intervention).where(Intervention.operation_id == op.id)
+                                   .order_by(Intervention.recorded_at)).unique())
+    nominal_ids = {link.nominal_id for link in shown}
+    confirmed = []
+    if nominal_ids:
+        # The answer may be to another operation's request: it is drawn only when the viewer may
+        # see that request and the response's marking.
+        visible_requests = select(InformationRequest.id).where(visible_to(user, InformationRequest))
+        rows = s.scalars(select(MatchCandidate).join(Answer, Answer.id == MatchCandidate.answer_id)
+                         .join(PartnerResponse, PartnerResponse.id == Answer.response_id)
+                         .where(MatchCandidate.operation_id == op.id, MatchCandidate.status == "confirmed",
+                                MatchCandidate.nominal_id.in_(nominal_ids),
+                                PartnerResponse.state != ResponseState.DRAFT,
+                                PartnerResponse.request_id.in_(visible_requests))
+                         .order_by(MatchCandidate.id)).unique()
+        confirmed = [m for m in rows if clearance_covers(user, m.answer.response.classification)]
+    return Visible(op, shown, requirements, requests, responses, interventions, confirmed,
+                   withheld_nominals=len(links) - len(shown))
+
+
+# --- OCG on a page -----------------------------------------------------------------------
+@dataclass
+class Member:
+    reference: str
+    name: str
+    role: str
+    dob: str | None
+    aliases: list[str]
+    address: str | None
+    postcode: str | None
+    businesses: list[str]
+    vrms: list[str]
+    phones: list[str]
+
+
+@dataclass
+class OcgPage:
+    op: Operation
+    marking: str
+    principal: list[Member] = field(default_factory=list)
+    significant: list[Member] = field(default_factory=list)
+    peripheral: list[Member] = field(default_factory=list)
+    businesses: list[tuple[str, str]] = field(default_factory=list)  # (business, member)
+    districts: dict[str, list[str]] = field(default_factory=dict)  # district → member names
+    need_to_know: list[Requirement] = field(default_factory=list)
+    interventions: dict[str, list[Intervention]] = field(default_factory=dict)
+    ocgm: str = ""
+    tier: str = ""
+    locality: str = ""
+    plan_owner: str = ""
+    withheld_nominals: int = 0
+
+
+def _member(link: NominalLink) -> Member:
+    d = link.nominal.details or {}
+    return Member(reference=link.nominal.reference, name=link.nominal.display_name, role=link.role.label,
+                  dob=d.get("dob"), aliases=list(d.get("aliases") or []), address=d.get("address"),
+                  postcode=d.get("postcode"), businesses=list(d.get("businesses") or []),
+                  vrms=list(d.get("vrms") or []), phones=list(d.get("phones") or []))
+
+
+def ocg_on_a_page(s: Session, op: Operation, user: User) -> OcgPage:
+    v = gather(s, op, user)
+    page = OcgPage(op=op, marking=op.classification.value, ocgm=explain_ocgm(op.ocgm_band),
+                   tier=TIER_LABELS.get(op.tier, f"Tier {op.tier}"), locality=op.owning_agency.name,
+                   plan_owner=op.lro.full_name if op.lro else "Not assigned", withheld_nominals=v.withheld_nominals)
+    districts: dict[str, list[str]] = defaultdict(list)
+    for link in v.links:
+        member = _member(link)
+        {NominalRole.PRINCIPAL: page.principal, NominalRole.SIGNIFICANT: page.significant}.get(
+            link.role, page.peripheral).append(member)
+        page.businesses.extend((b, member.name) for b in member.businesses)
+        if district := postcode_district(member.postcode):
+            districts[district].append(member.name)
+    page.districts = dict(sorted(districts.items()))
+    page.need_to_know = [r for r in v.requirements if r.state is RequirementState.OPEN]
+    by_pillar: dict[str, list[Intervention]] = {p.value: [] for p in Pillar}
+    for item in v.interventions:
+        by_pillar.setdefault(item.pillar, []).append(item)
+    page.interventions = by_pillar
+    return page
+
+
+# --- association chart -------------------------------------------------------------------
+def _norm(value: str) -> str:
+    return re.sub(r"\s+", " ", str(value)).strip().upper()
+
+
+def chart_data(s: Session, op: Operation, user: User) -> dict:
+    """Cytoscape elements: nominals and what ties them together. Shared premises, vehicles,
+    phones and businesses become one node with an edge to every nominal holding them."""
+    v = gather(s, op, user)
+    nodes: dict[str, dict] = {}
+    edges: list[dict] = []
+
+    def node(node_id: str, label: str, kind: str, **extra) -> str:
+        if node_id not in nodes:
+            nodes[node_id] = {"id": node_id, "label": label, "kind": kind, "colour": ROLE_COLOURS[kind], **extra}
+        return node_id
+
+    def edge(source: str, target: str, label: str) -> None:
+        edges.append({"id": f"e{len(edges) + 1}", "source": source, "target": target, "label": label})
+
+    for link in v.links:
+        n = link.nominal
+        d = n.details or {}
+        nid = node(f"n{n.id}", n.display_name or n.reference, link.role.value, reference=n.reference,
+                   role=link.role.label)
+        if d.get("address") or d.get("postcode"):
+            label = ", ".join(x for x in (d.get("address"), d.get("postcode")) if x)
+            key = _norm(d.get("postcode") or "") + "|" + _norm(d.get("address") or "")
+            edge(nid, node(f"p:{key}", label, "premises"), "lives at")
+        for vrm in d.get("vrms") or []:
+            edge(nid, node(f"v:{_norm(vrm).replace(' ', '')}", _norm(vrm), "vehicle"), "uses vehicle")
+        for phone in d.get("phones") or []:
+            edge(nid, node(f"t:{re.sub(r'[^0-9+]', '', phone)}", phone, "phone"), "uses phone")
+        for business in d.get("businesses") or []:
+            edge(nid, node(f"b:{_norm(business)}", business, "business"), "business")
+    for m in v.confirmed:
+        request = m.answer.response.request
+        outcome = m.answer.outcome.label if m.answer.outcome else "Answer"
+        aid = node(f"a{m.answer_id}", f"{request.agency.name}: {request.reference} ({outcome})", "answer",
+                   reference=request.reference)
+        edge(f"n{m.nominal_id}", aid, "partner answer")
+    return {"nodes": list(nodes.values()), "edges": edges, "marking": op.classification.value,
+            "reference": op.reference, "legend": ROLE_COLOURS}
+
+
+# --- performance ---------------------------------------------------------------------------
+@dataclass
+class Performance:
+    by_agency: list[dict]
+    outcomes: dict[str, int]
+    requirements: dict[str, int]
+    pillars: dict[str, int]
+    review_by_tier: list[dict]
+    median_days_overall: float | None
+
+
+def performance(s: Session, op: Operation, user: User, on: date) -> Performance:
+    v = gather(s, op, user)
+    agencies: dict[int, dict] = {}
+    days: dict[int, list[int]] = defaultdict(list)
+    for r in v.requests:
+        row = agencies.setdefault(r.agency_id, {"agency": r.agency.name, "issued": 0, "answered": 0, "overdue": 0})
+        if r.state is RequestState.DRAFT:
+            continue
+        row["issued"] += 1
+        if r.answered_at is not None:
+            row["answered"] += 1
+            if r.issued_at is not None:
+                days[r.agency_id].append(max(0, (r.answered_at - r.issued_at).days))
+        elif r.state in OPEN_REQUEST_STATES and r.deadline < on:
+            row["overdue"] += 1
+    all_days = []
+    for agency_id, row in agencies.items():
+        row["median_days"] = statistics.median(days[agency_id]) if days[agency_id] else None
+        all_days.extend(days[agency_id])
+    outcomes = Counter()
+    for response in v.responses:
+        for answer in response.answers:
+            outcomes["hit" if answer.outcome is AnswerOutcome.ANSWERED else
+                     "no_trace" if answer.outcome is AnswerOutcome.NO_TRACE else "unanswered"] += 1
+    requirements = Counter(r.state.value for r in v.requirements)
+    pillars = Counter(i.pillar for i in v.interventions)
+    tiers = []
+    ops = s.scalars(select(Operation).where(visible_to(user, Operation))).unique().all()
+    for tier in (1, 2, 3, 4):
+        of_tier = [o for o in ops if o.tier == tier]
+        late = sum(1 for o in of_tier if o.review_overdue(on) or o.next_review_due is None)
+        tiers.append({"tier": tier, "operations": len(of_tier), "on_time": len(of_tier) - late, "overdue": late})
+    return Performance(
+        by_agency=sorted(agencies.values(), key=lambda r: r["agency"]),
+        outcomes={k: outcomes.get(k, 0) for k in ("hit", "no_trace", "unanswered")},
+        requirements={st.value: requirements.get(st.value, 0) for st in RequirementState},
+        pillars={p.value: pillars.get(p.value, 0) for p in Pillar},
+        review_by_tier=tiers,
+        median_days_overall=statistics.median(all_days) if all_days else None)
+
+
+def bar_chart(title: str, rows: list[tuple[str, float]], width: int = 560, unit: str = "") -> dict:
+    """Geometry for a horizontal bar chart drawn as SVG by the template."""
+    bar, gap, label_w = 22, 10, 190
+    top = max((value for _, value in rows), default=0) or 1
+    bars = []
+    for i, (label, value) in enumerate(rows):
+        length = (width - label_w - 60) * value / top
+        bars.append({"label": label, "value": value, "y": i * (bar + gap), "x": label_w, "w": round(length, 1),
+                     "text_x": label_w + round(length, 1) + 6})
+    return {"title": title, "bars": bars, "width": width, "height": max(1, len(rows)) * (bar + gap),
+            "bar": bar, "unit": unit}
+
+
+# --- tasking list export ----------------------------------------------------------------
+TASKING_KIND = "tasking_list"
+
+
+def tasking_rows(s: Session, op: Operation, user: User, on: date) -> tuple[list[list[str]], Classification]:
+    v = gather(s, op, user)
+    rows = [["section", "reference", "detail", "pillar or agency", "due", "status"]]
+    for r in v.requirements:
+        if r.state is RequirementState.OPEN:
+            rows.append(["Open requirement", r.reference, r.gap or "", r.pillar.label,
+                         r.review_date.isoformat(), r.priority.label + " priority"])
+    marking = op.classification
+    for r in v.requests:
+        if r.state in OPEN_REQUEST_STATES and r.deadline < on:
+            rows.append(["Overdue request", r.reference, f"{(on - r.deadline).days} days overdue", r.agency.name,
+                         r.deadline.isoformat(), r.state.label])
+            marking = max(marking, r.classification, key=_RANK.__getitem__)
+    for i in v.interventions:
+        rows.append(["Intervention", f"{op.reference}/I{i.id}", i.action or "", i.pillar.capitalize(),
+                     i.due_date.isoformat() if i.due_date else "", "Owner: " + i.owner.full_name])
+    return rows, marking
+
+
+def export_tasking_list(s: Session, op: Operation, user: User, on: date, *, lawful_basis: LawfulBasis,
+                        purpose: str, necessity: str, recipients: str) -> tuple[Dissemination, str]:
+    """Records the export on the dissemination register (released at once: it carries no
+    partner answers, so no originator's consent is needed), audits it and returns the CSV
+    with the marking in its first and last rows."""
+    rows, marking = tasking_rows(s, op, user, on)
+    item = Dissemination(operation_id=op.id, kind=TASKING_KIND, status="released", lawful_basis=lawful_basis,
+                         marking=marking, response_ids=[], created_by_id=user.id, released_by_id=user.id)
+    s.add(item)
+    s.flush()
+    item.purpose, item.necessity, item.recipients = purpose.strip(), necessity.strip(), recipients.strip()
+    from gainportal.db import utcnow
+    item.released_at = utcnow()
+    s.flush()
+    audit.record(s, "dissemination_released", object_type="dissemination", object_id=item.id,
+                 handling={"classification": marking.value, "operation_id": op.id},
+                 detail={"kind": TASKING_KIND, "rows": len(rows) - 1, "lawful_basis": lawful_basis.value}, actor=user)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([marking.value])
+    for row in rows:
+        writer.writerow([_csv_safe(c) for c in row])
+    writer.writerow([marking.value])
+    return item, out.getvalue()
+
+
+def _csv_safe(value: str) -> str:
+    """No spreadsheet formula injection from free text."""
+    value = str(value)
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

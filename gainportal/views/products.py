@@ -1,0 +1,102 @@
+"""Intelligence products for an operation: OCG on a page, association chart, performance
+dashboard and the tasking-list export. Each loads the operation through ``load_or_404`` and
+builds from what the viewer may see (services/products.py)."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, g, jsonify, render_template
+from flask_login import current_user
+
+from gainportal.db import db_session
+from gainportal.forms.dissemination import ExportForm
+from gainportal.models import LawfulBasis, Operation, Role
+from gainportal.security.access import POLICE_ROLES, signed_in
+from gainportal.security.permissions import Action, load_or_404
+from gainportal.services import products as service
+from gainportal.services.dates import today
+
+bp = Blueprint("products", __name__)
+DISSEMINATORS = (Role.LRO, Role.SUPERVISOR)
+
+
+@bp.get("/operations/<int:operation_id>/products")
+@signed_in(*POLICE_ROLES)
+def index(operation_id: int):
+    op = load_or_404(Operation, operation_id)
+    return render_template("views/products/index.html", op=op, marking=op.classification.value,
+                           can_export=current_user.role in DISSEMINATORS)
+
+
+@bp.get("/operations/<int:operation_id>/products/ocg-on-a-page")
+@signed_in(*POLICE_ROLES)
+def ocg_page(operation_id: int):
+    op = load_or_404(Operation, operation_id)
+    page = service.ocg_on_a_page(db_session(), op, current_user)
+    return render_template("views/products/ocg_page.html", op=op, page=page, marking=page.marking, today=today())
+
+
+@bp.get("/operations/<int:operation_id>/products/association-chart")
+@signed_in(*POLICE_ROLES)
+def chart(operation_id: int):
+    op = load_or_404(Operation, operation_id)
+    data = service.chart_data(db_session(), op, current_user)
+    by_id = {n["id"]: n for n in data["nodes"]}
+    links: dict[str, list[tuple[str, str]]] = {}
+    for e in data["edges"]:
+        links.setdefault(e["source"], []).append((e["label"], by_id[e["target"]]["label"]))
+    return render_template("views/products/chart.html", op=op, data=data, links=links,
+                           marking=op.classification.value)
+
+
+@bp.get("/operations/<int:operation_id>/products/association-chart.json")
+@signed_in(*POLICE_ROLES)
+def chart_json(operation_id: int):
+    op = load_or_404(Operation, operation_id)
+    response = jsonify(service.chart_data(db_session(), op, current_user))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/operations/<int:operation_id>/products/performance")
+@signed_in(*POLICE_ROLES)
+def performance(operation_id: int):
+    op = load_or_404(Operation, operation_id)
+    perf = service.performance(db_session(), op, current_user, today())
+    charts = {
+        "issued": service.bar_chart("Requests issued by agency", [(r["agency"], r["issued"]) for r in perf.by_agency]),
+        "answered": service.bar_chart("Requests answered by agency",
+                                      [(r["agency"], r["answered"]) for r in perf.by_agency]),
+        "overdue": service.bar_chart("Requests overdue by agency",
+                                     [(r["agency"], r["overdue"]) for r in perf.by_agency]),
+        "median": service.bar_chart("Median days to answer by agency",
+                                    [(r["agency"], r["median_days"] or 0) for r in perf.by_agency], unit=" days"),
+        "outcomes": service.bar_chart("Partner answers: hits and no-trace", [
+            ("Hit (information held)", perf.outcomes["hit"]), ("No trace", perf.outcomes["no_trace"]),
+            ("Not yet answered", perf.outcomes["unanswered"])]),
+        "requirements": service.bar_chart("Requirements by state", [
+            (k.capitalize(), v) for k, v in perf.requirements.items()]),
+        "pillars": service.bar_chart("Interventions per 4P pillar", [
+            (k.capitalize(), v) for k, v in perf.pillars.items()]),
+        "reviews": service.bar_chart("Operations with reviews on time, by tier", [
+            (f"Tier {r['tier']}", r["on_time"]) for r in perf.review_by_tier]),
+    }
+    return render_template("views/products/performance.html", op=op, perf=perf, charts=charts,
+                           marking=op.classification.value)
+
+
+@bp.route("/operations/<int:operation_id>/products/tasking-list", methods=["GET", "POST"])
+@signed_in(*DISSEMINATORS)
+def tasking_list(operation_id: int):
+    op = load_or_404(Operation, operation_id, Action.DISSEMINATE)
+    form = ExportForm()
+    form.submit.label.text = "Record and download CSV"
+    if form.validate_on_submit():
+        item, text = service.export_tasking_list(
+            db_session(), op, current_user, today(), lawful_basis=LawfulBasis(form.lawful_basis.data),
+            purpose=form.purpose.data, necessity=form.necessity.data, recipients=form.recipients.data)
+        g.audited = True
+        return Response(text, mimetype="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="tasking-{op.reference}-{item.id}.csv"',
+            "Cache-Control": "no-store"})
+    rows, marking = service.tasking_rows(db_session(), op, current_user, today())
+    return render_template("views/products/tasking.html", op=op, form=form, rows=rows,
+                           marking=marking.value)

@@ -1,0 +1,151 @@
+"""Intelligence products: OCG on a page, association chart, performance dashboard and the
+tasking-list export show only what the viewer may see; a viewer who may not see the
+operation gets a 404 on every product; the export is recorded, marked and audited."""
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from sqlalchemy import select
+
+from gainportal.db import db_session
+from gainportal.models import AuditEvent, Clearance, Dissemination, Role
+from tests.conftest import post_form, sign_in
+from tests.cycle_factories import Cycle
+from tests.products_factories import HIDDEN_ANSWER, HIDDEN_NAME, seed
+
+PAGES = ["/operations/{id}/products", "/operations/{id}/products/ocg-on-a-page",
+         "/operations/{id}/products/association-chart", "/operations/{id}/products/association-chart.json",
+         "/operations/{id}/products/performance", "/operations/{id}/products/tasking-list"]
+
+
+@pytest.fixture
+def cycle(app, make):
+    return Cycle(app, make)
+
+
+@pytest.fixture
+def seeded(app, cycle):
+    return seed(app, cycle)
+
+
+def _client(app, user):
+    client = app.test_client()
+    sign_in(client, user)
+    return client
+
+
+def test_lro_sees_every_product_built_from_the_operation(app, cycle, seeded):
+    client = _client(app, cycle.lro)
+    op = cycle.operation_id
+    for url in PAGES:
+        response = client.get(url.format(id=op))
+        assert response.status_code == 200, url
+        body = response.get_data(as_text=True)
+        assert HIDDEN_NAME not in body and HIDDEN_ANSWER not in body and "TS99HID" not in body, url
+        assert "Hidden Holdings" not in body and "ZE1" not in body, url
+    page = client.get(f"/operations/{op}/products/ocg-on-a-page").get_data(as_text=True)
+    assert "Who is using the flats on Heron Walk?" in page  # what we need to know, from the open requirement
+    assert "SMITH, Gary" in page and "Heron Car Wash 0" in page and "LS1" in page
+    assert page.count('class="app-member__photo"') == 6  # a photo slot per nominal shown
+    assert "2 means high threat and harm" in page and "B means moderate capability" in page
+    assert "Protect (2)" in page and "Prepare (0)" in page
+    assert "nominal(s) on this operation are above your clearance" in page
+    assert page.count("OFFICIAL-SENSITIVE") >= 2  # marking banners top and bottom
+
+
+def test_chart_json_draws_only_visible_nominals_and_answers(app, cycle, seeded):
+    client = _client(app, cycle.lro)
+    data = client.get(f"/operations/{cycle.operation_id}/products/association-chart.json").get_json()
+    nominal_nodes = {n["id"] for n in data["nodes"] if n["kind"] in ("principal", "significant", "peripheral",
+                                                                      "associate")}
+    assert nominal_nodes == {f"n{i}" for i in seeded["nominals"]}
+    assert f"n{seeded['hidden_nominal']}" not in {n["id"] for n in data["nodes"]}
+    answers = [n for n in data["nodes"] if n["kind"] == "answer"]
+    assert len(answers) == 4  # 2 requests x 2 questions; the TOP SECRET answer is left out
+    kinds = {n["kind"] for n in data["nodes"]}
+    assert {"premises", "vehicle", "phone", "business"} <= kinds
+    ids = {n["id"] for n in data["nodes"]}
+    assert all(e["source"] in ids and e["target"] in ids for e in data["edges"])
+    assert data["marking"] == "OFFICIAL-SENSITIVE"
+    # Shared premises are one node linked to each nominal living there.
+    premises = [n for n in data["nodes"] if n["kind"] == "premises"]
+    assert len(premises) < 6
+
+
+def test_a_cleared_user_sees_the_top_secret_nominal(app, cycle, seeded, make):
+    dv = make.user(agency=cycle.force, role=Role.ANALYST, clearance=Clearance.DV)
+    cycle.indoctrinate(dv)
+    data = _client(app, dv).get(f"/operations/{cycle.operation_id}/products/association-chart.json").get_json()
+    assert f"n{seeded['hidden_nominal']}" in {n["id"] for n in data["nodes"]}
+
+
+def test_no_indoctrination_or_other_force_means_404_on_every_product(app, cycle, seeded, make):
+    op = cycle.operation_id
+    unsigned = make.user(agency=cycle.force, role=Role.ANALYST)  # same force, never on the register
+    other_force = make.user(role=Role.LRO)
+    partner = cycle.spoc
+    for user in (unsigned, other_force):
+        client = _client(app, user)
+        for url in PAGES:
+            response = client.get(url.format(id=op))
+            assert response.status_code == 404, (user.role, url, response.status_code)
+            assert HIDDEN_NAME not in response.get_data(as_text=True)
+            assert "SMITH" not in response.get_data(as_text=True)
+    client = _client(app, partner)
+    for url in PAGES:
+        assert client.get(url.format(id=op)).status_code in (403, 404), url
+
+
+def test_lower_clearance_counts_exclude_what_is_above_it(app, cycle, seeded, make):
+    # BPSS covers OFFICIAL-SENSITIVE (the operation) but not the TOP SECRET request or nominal.
+    bpss = make.user(agency=cycle.force, role=Role.ANALYST, clearance=Clearance.BPSS)
+    cycle.indoctrinate(bpss)
+    client = _client(app, bpss)
+    perf = client.get(f"/operations/{cycle.operation_id}/products/performance").get_data(as_text=True)
+    # 2 answered + 1 overdue request are visible; the TOP SECRET one is not counted.
+    assert "Requests issued by agency: " in perf
+    assert f"{cycle.council.name} 3;" in perf or f"{cycle.council.name} 3<" in perf, perf[:3000]
+    lro_perf = _client(app, cycle.lro).get(f"/operations/{cycle.operation_id}/products/performance").get_data(
+        as_text=True)
+    assert f"{cycle.council.name} 3" in lro_perf  # SC does not cover TOP SECRET either
+    dv = make.user(agency=cycle.force, role=Role.SUPERVISOR, clearance=Clearance.DV)
+    cycle.indoctrinate(dv)
+    dv_perf = _client(app, dv).get(f"/operations/{cycle.operation_id}/products/performance").get_data(as_text=True)
+    assert f"{cycle.council.name} 4" in dv_perf
+    chart = client.get(f"/operations/{cycle.operation_id}/products/association-chart").get_data(as_text=True)
+    assert HIDDEN_NAME not in chart and HIDDEN_ANSWER not in chart
+
+
+def test_tasking_list_export_is_recorded_marked_and_audited(app, cycle, seeded):
+    client = _client(app, cycle.lro)
+    url = f"/operations/{cycle.operation_id}/products/tasking-list"
+    response = post_form(client, url, {"lawful_basis": "cda_1998_s115", "purpose": "Tasking meeting 3 December",
+                                       "necessity": "To task the closure order", "recipients": "Tasking panel"})
+    assert response.status_code == 200, response.get_data(as_text=True)[:2000]
+    assert response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0] == ["OFFICIAL-SENSITIVE"] and rows[-1] == ["OFFICIAL-SENSITIVE"]
+    sections = [r[0] for r in rows[2:-1]]
+    assert sections.count("Open requirement") == 1 and sections.count("Overdue request") == 1
+    assert sections.count("Intervention") == 4
+    text = response.get_data(as_text=True)
+    assert HIDDEN_NAME not in text and HIDDEN_ANSWER not in text
+    with app.app_context():
+        s = db_session()
+        item = s.scalars(select(Dissemination).where(Dissemination.operation_id == cycle.operation_id)).one()
+        assert item.kind == "tasking_list" and item.status == "released" and item.recipients == "Tasking panel"
+        events = s.scalars(select(AuditEvent).where(AuditEvent.action == "dissemination_released",
+                                                   AuditEvent.object_id == str(item.id))).all()
+        assert len(events) == 1
+    register = client.get(f"/operations/{cycle.operation_id}/disseminations").get_data(as_text=True)
+    assert "Tasking panel" in register
+
+
+def test_tasking_list_needs_the_dissemination_right(app, cycle, seeded, make):
+    analyst = make.user(agency=cycle.force, role=Role.ANALYST)
+    cycle.indoctrinate(analyst)
+    client = _client(app, analyst)
+    assert client.get(f"/operations/{cycle.operation_id}/products/tasking-list").status_code in (403, 404)
+    assert client.get(f"/operations/{cycle.operation_id}/products/ocg-on-a-page").status_code == 200
