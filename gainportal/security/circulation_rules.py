@@ -20,10 +20,12 @@ Who sees what:
 """
 from __future__ import annotations
 
-from sqlalchemy import and_, false, select
+from sqlalchemy import and_, false, or_, select
 from sqlalchemy.sql import ColumnElement
 
+from gainportal.db import db_session
 from gainportal.models import Operation, Role, User
+from gainportal.models.indoctrination import Indoctrination
 from gainportal.models.circulation import (
     AgencyGroup, Circulation, CirculationResult, CirculationTarget, DisruptionAction, GainReferral,
 )
@@ -31,6 +33,7 @@ from gainportal.security.permissions import (
     OPERATION_ACTIONS, Action, _operation_rule, can, classifications_within, clearance_covers, indoctrinated,
     item_rule, query_rule, visible_to,
 )
+from gainportal.security.cycle_rules import _revoked_operation_ids
 
 COORDINATOR_ACTIONS = {Action.VIEW, Action.LIST, Action.EDIT}
 POLICE_ACTIONS = {Action.VIEW, Action.LIST}
@@ -101,7 +104,14 @@ def _visible_circulation_ids(user: User):
 def _target_rule(user: User, action: Action, target: CirculationTarget) -> bool:
     circ = target.circulation
     if user.role is Role.PARTNER_SPOC:
-        signed = action is Action.LIST or circ.operation_id is None or indoctrinated(user, circ.operation_id)
+        if circ.operation_id is None:
+            signed = True
+        elif action is Action.LIST:
+            # As with requests: unsigned SPOCs see the check listed; a revoked one does not.
+            signed = db_session().scalar(_revoked_operation_ids(user).where(
+                Indoctrination.operation_id == circ.operation_id)) is None
+        else:
+            signed = indoctrinated(user, circ.operation_id)
         return (action in PARTNER_ACTIONS and target.agency_id == user.agency_id
                 and clearance_covers(user, circ.classification) and signed)
     if user.role.is_partner:
@@ -112,7 +122,9 @@ def _target_rule(user: User, action: Action, target: CirculationTarget) -> bool:
 @query_rule(CirculationTarget)
 def _target_query(user: User) -> ColumnElement[bool]:
     if user.role is Role.PARTNER_SPOC:
-        within = select(Circulation.id).where(Circulation.classification.in_(classifications_within(user)))
+        within = select(Circulation.id).where(
+            Circulation.classification.in_(classifications_within(user)),
+            or_(Circulation.operation_id.is_(None), Circulation.operation_id.not_in(_revoked_operation_ids(user))))
         return and_(CirculationTarget.agency_id == user.agency_id, CirculationTarget.circulation_id.in_(within))
     if user.role.is_partner:
         return false()

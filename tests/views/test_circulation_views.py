@@ -272,3 +272,28 @@ def test_referrals_are_accepted_declined_or_merged_with_rationale(app, make):
         actions = db_session().scalars(select(AuditEvent.action).where(AuditEvent.action.like("gain_referral_%"))).all()
         assert sorted(actions) == sorted(["gain_referral_submitted"] * 4 + [
             "gain_referral_accepted", "gain_referral_merged", "gain_referral_declined"])
+
+
+def test_a_revoked_spoc_no_longer_sees_the_check_listed(app, make):
+    """Revocation cuts a partner's access at once, down to the listing (as for requests)."""
+    from sqlalchemy import select
+
+    from gainportal.models.circulation import CirculationTarget
+    from gainportal.security.permissions import visible_to
+    from gainportal.services import indoctrination
+    from tests.circulation_factories import Gain
+
+    world = Gain(app, make)
+    circulation_id = world.circulate()
+    with app.app_context():
+        s = db_session()
+        spoc = s.merge(world.spocs[0])
+        before = s.scalars(select(CirculationTarget).where(
+            CirculationTarget.circulation_id == circulation_id, visible_to(spoc, CirculationTarget))).all()
+        assert len(before) == 1
+        record = indoctrination.record_for(s, before[0].circulation.operation_id, spoc)
+        indoctrination.revoke(s, record, "Left the agency", s.merge(world.lro))
+        s.flush()
+        after = s.scalars(select(CirculationTarget).where(
+            CirculationTarget.circulation_id == circulation_id, visible_to(spoc, CirculationTarget))).all()
+        assert after == []
