@@ -1,0 +1,75 @@
+"""Intelligence products in a real browser: an LRO opens OCG on a page and the association
+chart for a seeded operation (axe on every page, screenshots in test-artifacts/), prints OCG
+on a page to PDF with chromium and checks every page carries the marking, and downloads the
+chart as PNG and SVG with the marking drawn in."""
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from pypdf import PdfReader
+
+from tests.browser.conftest import ARTIFACTS, screenshot
+from tests.browser.test_onboarding import _sign_in
+from tests.conftest import TEST_PASSWORD
+from tests.cycle_factories import Cycle
+from tests.products_factories import HIDDEN_NAME, seed
+
+pytestmark = pytest.mark.browser
+
+
+def test_ocg_on_a_page_and_association_chart(page_factory, make, axe, app):
+    cycle = Cycle(app, make)
+    seed(app, cycle, nominals=24, requests=4, questions=3)  # enough members to print over several pages
+    page = page_factory()
+    _sign_in(page, axe, cycle.lro.email, TEST_PASSWORD, cycle.lro.totp_secret)
+    page.wait_for_url(re.compile(r".*/$"))
+    page.goto(f"/operations/{cycle.operation_id}")
+    axe.check(page)
+    page.get_by_role("link", name=re.compile("Intelligence products")).click()
+    axe.check(page)
+
+    page.get_by_role("link", name="OCG on a page").click()
+    page.wait_for_url(re.compile(r".*/ocg-on-a-page$"))
+    axe.check(page)
+    assert "Who is using the flats on Heron Walk?" in page.get_by_test_id("need-to-know").inner_text()
+    assert HIDDEN_NAME not in page.content()
+    screenshot(page, "products-ocg-on-a-page")
+    page.emulate_media(media="print")
+    pdf = page.pdf(format="A4", print_background=True)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "products-ocg-on-a-page.pdf").write_bytes(pdf)
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    assert len(pages) >= 2, "OCG on a page should run over several pages for this check to mean anything"
+    for number, pdf_page in enumerate(pages, start=1):
+        text = pdf_page.extract_text()
+        assert text.count("OFFICIAL-SENSITIVE") >= 2, f"page {number} lacks its top and bottom marking"
+        assert HIDDEN_NAME not in text
+    page.emulate_media(media="screen")
+
+    page.get_by_role("link", name="Association chart").click()
+    page.wait_for_url(re.compile(r".*/association-chart$"))
+    page.wait_for_selector("#association-chart[data-ready]")
+    drawn = int(page.get_attribute("#association-chart", "data-ready"))
+    assert drawn > 24  # nominals plus their premises, vehicles, phones, businesses and answers
+    assert page.locator("#association-chart canvas").count() >= 1
+    axe.check(page)
+    assert HIDDEN_NAME not in page.get_by_test_id("chart-table").inner_text()
+    screenshot(page, "products-association-chart")
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download SVG").click()
+    svg = open(download.value.path(), encoding="utf-8").read()
+    (ARTIFACTS / "products-association-chart.svg").write_text(svg)
+    assert svg.count("OFFICIAL-SENSITIVE") >= 2 and HIDDEN_NAME not in svg
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download PNG").click()
+    png = open(download.value.path(), "rb").read()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+    (ARTIFACTS / "products-association-chart.png").write_bytes(png)
+
+    page.goto(f"/operations/{cycle.operation_id}/products/performance")
+    axe.check(page)
+    assert page.locator("svg.app-chart__svg").count() == 8
+    screenshot(page, "products-performance")
