@@ -14,12 +14,15 @@ POSTCODE = re.compile(
 )
 
 
+_WS = re.compile(r"\s+")
+
+
 @lru_cache(maxsize=100_000)
 def normalise_postcode(text: str) -> str:
     """"ls62ab" -> "LS6 2AB"; "" if the text is not a whole UK postcode."""
     if not text:
         return ""
-    m = POSTCODE.fullmatch(re.sub(r"\s+", " ", text.strip()).upper())
+    m = POSTCODE.fullmatch(_WS.sub(" ", text.strip()).upper())
     if not m:
         return ""
     return f"{m.group(1).upper()} {m.group(2).upper()}"
@@ -44,7 +47,12 @@ _NON_ALNUM = re.compile(r"[^A-Z0-9]")
 @lru_cache(maxsize=100_000)
 def normalise_vrm(text: str) -> str:
     """"ab12 cde" -> "AB12CDE" (upper-case alphanumerics only)."""
-    return _NON_ALNUM.sub("", anyascii(text or "").upper())
+    if not text:
+        return ""
+    up = text.upper()
+    if up.isascii():
+        return up if up.isalnum() else _NON_ALNUM.sub("", up)
+    return _NON_ALNUM.sub("", anyascii(text).upper())
 
 
 @lru_cache(maxsize=100_000)
@@ -60,11 +68,13 @@ def normalise_phone(text: str, region: str = "GB") -> str:
     Possible rather than valid: Ofcom's drama ranges (07700 900xxx) are not "valid" but are
     exactly what test data and redacted examples use.
     """
-    if not text or sum(c.isdigit() for c in text) < 7:
+    if not text:
         return ""
     fast = _fast_gb(text) if region == "GB" else ""
     if fast:
         return fast
+    if sum(c.isdigit() for c in text) < 7:
+        return ""
     try:
         num = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
@@ -112,6 +122,9 @@ def business_fingerprint(name: str) -> str:
 _HOUSE_NUMBER = re.compile(r"^\s*(?:flat\s+\w+,?\s*)?(\d+[a-z]?)\b", re.I)
 
 
+_ADDRESS_KEY = re.compile(r"(\d+[a-z]?)\s*,?\s+([a-z][a-z']+)")
+
+
 def address_key(address: str) -> str:
     """House number + first street word ("14 Acacia Rd, Leeds" -> "14 acacia").
 
@@ -119,8 +132,8 @@ def address_key(address: str) -> str:
     """
     if not address:
         return ""
-    text = anyascii(address).lower()
-    m = re.search(r"(\d+[a-z]?)\s*,?\s+([a-z][a-z']+)", text)
+    text = (address if address.isascii() else anyascii(address)).lower()
+    m = _ADDRESS_KEY.search(text)
     if not m:
         return ""
     return f"{m.group(1)} {m.group(2)}"

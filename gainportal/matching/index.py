@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from gainportal.matching.dates import parse_dob, swapped
 from gainportal.matching.identifiers import (
@@ -55,9 +56,24 @@ class NominalView:
 
 def initials(first: str) -> set[str]:
     """Initials a forename may be filed under: its own and those of its canonical forms."""
-    if not first:
-        return set()
-    return {first[0]} | {g[0] for g in nickname_group(first)}
+    return set(_initials(first)) if first else set()
+
+
+@lru_cache(maxsize=100_000)
+def _initials(first: str) -> tuple[str, ...]:
+    return tuple({first[0]} | {g[0] for g in nickname_group(first)})
+
+
+@lru_cache(maxsize=100_000)
+def _surname_codes(surname: str) -> tuple[str, ...]:
+    """Double Metaphone codes of a surname and of each of its parts."""
+    return tuple(dict.fromkeys(code for variant in surname_variants(surname) for code in phonetic(variant)))
+
+
+@lru_cache(maxsize=100_000)
+def _forename_codes(first: str) -> tuple[str, ...]:
+    """Double Metaphone codes of a forename and of every canonical form it may stand for."""
+    return tuple(dict.fromkeys(code for g in nickname_group(first) for code in phonetic(g)))
 
 
 def name_keys(first: str, surname: str) -> set[tuple]:
@@ -67,26 +83,57 @@ def name_keys(first: str, surname: str) -> set[tuple]:
     ("f", forename code, surname letter) survives a surname typo that changes its code;
     ("s", surname code) serves surname-only mentions ("Mr Smyth").
     """
-    keys: set[tuple] = set()
-    inits = initials(first) if first else set()
-    for variant in surname_variants(surname) if surname else ():
-        for code in phonetic(variant):
-            keys.add(("s", code))
-            for i in inits:
-                keys.add(("n", code, i))
+    return set(_name_keys(first, surname))
+
+
+@lru_cache(maxsize=200_000)
+def _name_keys(first: str, surname: str) -> tuple[tuple, ...]:
+    keys: list[tuple] = []
+    inits = _initials(first) if first else ()
+    if surname:
+        for code in _surname_codes(surname):
+            keys.append(("s", code))
+            keys.extend(("n", code, i) for i in inits)
     if first and len(first) > 1 and surname:
         s0 = name_token(surname)[:1]
-        for g in nickname_group(first):
-            for code in phonetic(g):
-                keys.add(("f", code, s0))
-    return keys
+        keys.extend(("f", code, s0) for code in _forename_codes(first))
+    return tuple(dict.fromkeys(keys))
 
 
 def _view(rec: NominalRecord) -> NominalView:
-    fore = [name_token(t) for t in fold(rec.forenames).split()]
-    fore = [t for t in fore if t]
-    names = [(fore[0] if fore else "", fold(rec.surname))]
-    for alias in rec.aliases:
+    names = _names(rec.forenames, rec.surname, tuple(rec.aliases))
+    value = rec.dob
+    dob, dob_s = None, ""
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        # ISO, as the register export writes it: the compact form is a slice, not a format.
+        try:
+            dob = date.fromisoformat(value)
+            dob_s = value[:4] + value[5:7] + value[8:]
+        except ValueError:
+            dob = None
+    if dob is None and value:
+        dob = _dob(value)
+        dob_s = f"{dob.year:04d}{dob.month:02d}{dob.day:02d}" if dob else ""
+    if rec.vrms:
+        vrms = frozenset([v for v in map(normalise_vrm, rec.vrms) if v])
+        vrm_keys = frozenset(map(vrm_lookalike, vrms))
+    else:
+        vrms = vrm_keys = _EMPTY
+    return NominalView(
+        str(rec.nominal_id), names, dob, dob_s, normalise_postcode(rec.postcode),
+        address_key(rec.address), vrms, vrm_keys,
+        frozenset([p for p in map(normalise_phone, rec.phones) if p]) if rec.phones else _EMPTY,
+        frozenset([b for b in map(business_fingerprint, rec.businesses) if b]) if rec.businesses else _EMPTY,
+        rec,
+    )
+
+
+@lru_cache(maxsize=100_000)
+def _names(forenames: str, surname: str, aliases: tuple) -> tuple[tuple[str, str], ...]:
+    """(first forename, surname) of the name and of each alias, in comparison form."""
+    fore = [t for t in map(name_token, fold(forenames).split()) if t]
+    names = [(fore[0] if fore else "", fold(surname))]
+    for alias in aliases:
         p = parse_name(alias)
         if p and (p.first or p.surname):
             # A one-word alias is a street name for the forename ("Gaz"), not a surname.
@@ -94,22 +141,7 @@ def _view(rec: NominalRecord) -> NominalView:
                 names.append((name_token(p.surname), names[0][1]))
             else:
                 names.append((p.first, p.surname or names[0][1]))
-    dob = _dob(rec.dob)
-    vrms = frozenset(v for v in (normalise_vrm(x) for x in rec.vrms) if v) if rec.vrms else _EMPTY
-    return NominalView(
-        nominal_id=str(rec.nominal_id),
-        names=tuple(dict.fromkeys(names)),
-        dob=dob,
-        dob_s=f"{dob.year:04d}{dob.month:02d}{dob.day:02d}" if dob else "",
-        postcode=normalise_postcode(rec.postcode),
-        address_key=address_key(rec.address),
-        vrms=vrms,
-        vrm_keys=frozenset(vrm_lookalike(v) for v in vrms) if vrms else _EMPTY,
-        phones=frozenset(p for p in (normalise_phone(x) for x in rec.phones) if p) if rec.phones else _EMPTY,
-        businesses=(frozenset(b for b in (business_fingerprint(x) for x in rec.businesses) if b)
-                    if rec.businesses else _EMPTY),
-        record=rec,
-    )
+    return tuple(dict.fromkeys(names))
 
 
 _EMPTY: frozenset = frozenset()
@@ -146,50 +178,73 @@ class CandidateIndex:
                 gc.enable()
 
     def _build(self, nominals, max_postings: int) -> None:
-        self.views: list[NominalView] = [_view(r) for r in nominals]
+        # One pass over the views; everything derivable later (surname groups of forename-code
+        # keys, per-view name weights) is computed on first use instead (fgroup(), best_name).
+        views: list[NominalView] = [_view(r) for r in nominals]
+        self.views = views
         postings: dict[tuple, list[int]] = defaultdict(list)
-        surnames: Counter[str] = Counter()
-        forenames: Counter[str] = Counter()
-        fullnames: Counter[tuple[str, str]] = Counter()
-        for i, v in enumerate(self.views):
-            keys: set[tuple] = set()
-            for first, surname in v.names:
-                keys |= name_keys(first, surname)
-            if v.names[0][1]:
-                surnames[surname_variants(v.names[0][1])[0]] += 1
-            if v.names[0][0]:
-                forenames[v.names[0][0]] += 1
-                if v.names[0][1]:
-                    fullnames[(v.names[0][0], surname_variants(v.names[0][1])[0])] += 1
-            if v.dob:
-                keys.add(("d", v.dob))
-            if v.postcode:
-                keys.add(("p", v.postcode))
-            keys.update(("v", k) for k in v.vrm_keys)
-            keys.update(("t", p) for p in v.phones)
-            keys.update(("b", b) for b in v.businesses)
+        sur_l: list[str] = []
+        fore_l: list[str] = []
+        full_l: list[tuple[str, str]] = []
+        for i, v in enumerate(views):
+            names = v.names
+            first, surname = names[0]
+            if len(names) == 1:
+                keys = _name_keys(first, surname)  # already distinct; other kinds cannot clash
+            else:
+                keys = set()
+                for f, s in names:
+                    keys.update(_name_keys(f, s))
             for k in keys:
                 postings[k].append(i)
+            if surname:
+                sk = surname_variants(surname)[0]
+                sur_l.append(sk)
+                if first:
+                    full_l.append((first, sk))
+            if first:
+                fore_l.append(first)
+            if v.dob:
+                postings[("d", v.dob)].append(i)
+            if v.postcode:
+                postings[("p", v.postcode)].append(i)
+            for k in v.vrm_keys:
+                postings[("v", k)].append(i)
+            for k in v.phones:
+                postings[("t", k)].append(i)
+            for k in v.businesses:
+                postings[("b", k)].append(i)
         self.dropped = {k for k, ids in postings.items() if len(ids) > max_postings}
-        self.postings = {k: ids for k, ids in postings.items() if len(ids) <= max_postings}
+        for k in self.dropped:
+            del postings[k]
+        self.postings = dict(postings)
         # Forename-code keys ("f", code, surname letter) are broad and only screened on the
-        # surname, so keep them grouped by surname: the screen runs once per surname.
-        grouped: dict[tuple, dict[str, list[int]]] = {}
-        for k, ids in self.postings.items():
-            if k[0] == "f":
-                g = grouped[k] = {}
-                for i in ids:
-                    for n in self.views[i].names:
-                        g.setdefault(n[1], []).append(i)
-        self.fgroups = grouped
-        self.n = max(len(self.views), 1)
-        self.surname_counts = surnames
-        self.forename_counts = forenames
-        self.fullname_counts = fullnames
-        from gainportal.matching.score import name_bits
+        # surname: fgroup() groups a key's nominals by surname on first use.
+        self._fscreen: dict[tuple, tuple] = {}
+        # Name-derived candidate sets and name scores, per distinct mention name (matcher.py):
+        # names recur across a re-match of the answer store. Tied to this index, so a rebuild
+        # after a register change starts empty.
+        self.name_cache: dict = {}
+        self.n = max(len(views), 1)
+        self.surname_counts = Counter(sur_l)
+        self.forename_counts = Counter(fore_l)
+        self.fullname_counts = Counter(full_l)
 
-        for v in self.views:
-            v.bits = tuple(name_bits(self, f, s) for f, s in v.names)
+    def fgroup(self, key: tuple) -> tuple[list[str], list[list[int]]] | None:
+        """(surnames, ids per surname) of a forename-code key's nominals, as parallel lists
+        for a bulk Jaro-Winkler screen in C; None if the key is not indexed."""
+        g = self._fscreen.get(key)
+        if g is None:
+            ids = self.postings.get(key)
+            if not ids:
+                return None
+            by_surname: dict[str, list[int]] = {}
+            views = self.views
+            for i in ids:
+                for n in views[i].names:
+                    by_surname.setdefault(n[1], []).append(i)
+            g = self._fscreen[key] = (list(by_surname), list(by_surname.values()))
+        return g
 
     def __len__(self) -> int:
         return len(self.views)
@@ -216,12 +271,12 @@ class CandidateIndex:
         """(ids hit by a decisive key, {surname: ids} hit only by forename-code keys)."""
         out: set[int] = set()
         weak: dict[str, list[int]] = {}
-        get, fget = self.postings.get, self.fgroups.get
+        get = self.postings.get
         for k in keys:
             if k[0] == "f":
-                g = fget(k)
+                g = self.fgroup(k)
                 if g:
-                    for sur, ids in g.items():
+                    for sur, ids in zip(*g):
                         weak.setdefault(sur, []).extend(ids)
             else:
                 ids = get(k)

@@ -13,12 +13,14 @@ from gainportal.matching.score import (
     NAME_AGREE_SURNAME,
     NAME_CAP,
     _swapped_s,
+    best_name,
     name_bits,
     score_candidate,
     surname_level,
 )
 
 from rapidfuzz.distance.JaroWinkler import similarity as _jw
+from rapidfuzz.process import extract as _extract
 
 MAX_CANDIDATES = 5
 _FAR = frozenset({"mismatch", "missing"})
@@ -88,6 +90,70 @@ def _query_keys(m: Mention, v: MentionView) -> list[tuple]:
     return list(keys)
 
 
+def _identifier_keys(m: Mention, v: MentionView) -> list[tuple]:
+    """The non-name blocking keys of a mention (DOB, postcode, VRM, phone, business)."""
+    keys: list[tuple] = []
+    if m.dob is not None and m.dob.exact:
+        keys.extend(dob_keys(m.dob.exact))
+    if m.postcode:
+        keys.append(("p", m.postcode))
+    keys.extend(("v", k) for k in v.vrm_keys)
+    keys.extend(("t", p) for p in v.phones)
+    keys.extend(("b", b) for b in v.businesses)
+    return keys
+
+
+# Distinct mention names kept per index before the cache starts again (memory bound).
+NAME_CACHE_MAX = 200_000
+
+
+def _name_entry(index: CandidateIndex, direct: list, swapped_pair) -> tuple:
+    """(ids hit through the name, surname bits of the mention's surname, {id: best_name})
+    for one mention name; everything here depends on the name and the register only.
+
+    Forename-code hits only matter when the surname is a near miss (a typo that changed its
+    phonetic code): each key's surnames are screened in bulk by Jaro-Winkler in C first (every
+    level short of "mismatch" needs >= 0.8; a shared double-barrel part is indexed anyway).
+    """
+    keys: set[tuple] = set()
+    for first, surname in direct + ([swapped_pair] if swapped_pair else []):
+        ks = name_keys(first, surname)
+        # Surname-only keys are broad: use them only when there is no forename to narrow by.
+        keys.update(k for k in ks if k[0] != "s" or not first)
+    surnames = {p[1] for p in direct if p[1]}
+    if swapped_pair:
+        surnames.add(swapped_pair[1])  # "Aldrews Colin": the swapped reading's surname
+    ids: set[int] = set()
+    get, fget = index.postings.get, index.fgroup
+    for k in keys:
+        if k[0] == "f":
+            g = fget(k)
+            if g:
+                names, idl = g
+                for s in surnames:
+                    for n_sur, _, j in _extract(s, names, scorer=_jw, score_cutoff=0.8, limit=None):
+                        if surname_level(s, n_sur) not in _FAR:
+                            ids.update(idl[j])
+        else:
+            hit = get(k)
+            if hit:
+                ids.update(hit)
+    m_sur = direct[0][1] if direct else ""
+    sur_bits = name_bits(index, "", m_sur)[0] if m_sur else NAME_CAP
+    return frozenset(ids), sur_bits, {}
+
+
+def _one_edit_s(n: str, d: str) -> bool:
+    """Two "YYYYMMDD" strings one digit or one adjacent transposition apart (score.py's
+    "one_edit"), the only DOB disagreement short of "mismatch" besides the day/month swap."""
+    i = 0
+    while n[i] == d[i]:  # n != d: stops at the first difference
+        i += 1
+    if n[i + 1:] == d[i + 1:]:
+        return True
+    return i < 7 and n[i] == d[i + 1] and n[i + 1] == d[i] and n[i + 2:] == d[i + 2:]
+
+
 class Matcher:
     """Ranks register nominals for a mention. Build once per visible register; reuse."""
 
@@ -101,29 +167,40 @@ class Matcher:
         index = self.index
         views = index.views
         scored = []
-        ids, weak = index.lookup_grouped(_query_keys(mention, v))
-        surnames = {p[1] for p in v.pairs[0] if p[1]}
-        if v.pairs[1]:
-            surnames.add(v.pairs[1][1])  # "Aldrews Colin": the swapped reading's surname
-        m_sur = v.pairs[0][0][1] if v.pairs[0] else ""
-        v.sur_bits = name_bits(index, "", m_sur)[0] if m_sur else NAME_CAP
-        # Forename-code hits only matter when the surname is a near miss (a typo that changed
-        # its phonetic code): screen them once per surname, Jaro-Winkler in C first (every
-        # level short of "mismatch" needs >= 0.8; a shared double-barrel part is indexed anyway).
-        for n_sur, wids in weak.items():
-            if any(_jw(s, n_sur, score_cutoff=0.8) and surname_level(s, n_sur) not in _FAR for s in surnames):
-                ids.update(wids)
-        near_dob = dob_neighbours(v.dob_s, v.dob_sw) if v.dob_s else None
+        direct, swapped_pair = v.pairs
+        key = (tuple(direct), swapped_pair)
+        cache = index.name_cache
+        entry = cache.get(key)
+        if entry is None:
+            entry = _name_entry(index, direct, swapped_pair)
+            if len(cache) >= NAME_CACHE_MAX:
+                cache.clear()
+            cache[key] = entry
+        name_ids, v.sur_bits, best = entry
+        ids = set(name_ids)
+        get = index.postings.get
+        for k in _identifier_keys(mention, v):
+            hit = get(k)
+            if hit:
+                ids.update(hit)
+        d, sw = v.dob_s, v.dob_sw
         pc, ak = v.postcode, v.address_key
         for i in ids:
             nv = views[i]
-            if near_dob is not None and nv.dob_s and nv.dob_s not in near_dob \
+            n = nv.dob_s
+            if d and n and n != d and n != sw and not _one_edit_s(n, d) \
                     and not (pc and pc == nv.postcode) and not (ak and ak == nv.address_key):
                 continue  # the DOB disagrees and it is not the address: never shown (score.py tiers)
-            score, features, tier, rel = score_candidate(v, nv, index)
+            if direct:
+                bn = best.get(i)
+                if bn is None:
+                    bn = best[i] = best_name(v.pairs, nv, index, v.sur_bits)
+            else:
+                bn = None
+            score, features, tier, rel = score_candidate(v, nv, index, bn)
             if tier:
                 scored.append((TIER_ORDER[tier], -score, nv.nominal_id, tier, features, rel, nv))
-        if sum(1 for s in scored if s[3] == "strong") and len(scored) > 1:
+        if len(scored) > 1 and any(s[3] == "strong" for s in scored):
             scored = household_competition(scored)
         scored.sort(key=lambda s: s[:3])
         return [Candidate(nid, -neg, tier, feats, rel, mention.span)

@@ -171,7 +171,9 @@ def best_name(pairs, view, index, m_sur_bits: float | None = None) -> tuple[floa
     if m_sur_bits is None:
         m_sur = direct[0][1] if direct else ""
         m_sur_bits = name_bits(index, "", m_sur)[0] if m_sur else NAME_CAP
-    bits = view.bits or tuple(name_bits(index, f, s) for f, s in view.names)
+    bits = view.bits
+    if not bits:  # computed on first use and kept (index.py builds none up front)
+        bits = view.bits = tuple(name_bits(index, f, s) for f, s in view.names)
     for form, (n_first, n_surname) in enumerate(view.names):
         sur_bits, fore_bits = bits[form]
         if m_sur_bits < sur_bits:
@@ -189,11 +191,13 @@ def best_name(pairs, view, index, m_sur_bits: float | None = None) -> tuple[floa
     return best
 
 
-def score_candidate(m, view, index) -> tuple[float, dict, str, str]:
+def score_candidate(m, view, index, name=None) -> tuple[float, dict, str, str]:
     """Score one (mention, nominal) pair -> (score, features, tier, relationship).
 
     m is a matcher.MentionView. Every level that contributed is in the features dict so an
-    analyst can see why; tier is "strong", "possible" or "" (below threshold).
+    analyst can see why; tier is "strong", "possible" or "" (below threshold). name: the
+    best_name() result for this pair if the caller already has it (the batch path caches it
+    per distinct mention name and nominal).
     """
     features: dict = {}
     score = 0.0
@@ -201,7 +205,7 @@ def score_candidate(m, view, index) -> tuple[float, dict, str, str]:
     sl = fl = "missing"
     form = 0
     if has_name:
-        w, sl, fl, was_swapped, form = best_name(m.pairs, view, index, m.sur_bits)
+        w, sl, fl, was_swapped, form = name if name is not None else best_name(m.pairs, view, index, m.sur_bits)
         score += w
         features["surname"] = sl
         features["forename"] = fl
