@@ -21,10 +21,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gainportal.models import (
-    Agency, Answer, AnswerOutcome, Classification, Dissemination, InformationRequest, Intervention, LawfulBasis,
+    Answer, AnswerOutcome, Classification, Dissemination, InformationRequest, Intervention, LawfulBasis,
     MatchCandidate, Nominal, NominalLink, NominalRole, Operation, PartnerResponse, Pillar, RequestState,
     Requirement, RequirementState, ResponseState, User,
 )
+from gainportal.models.circulation import DisruptionAction
 from gainportal.models.operation import TIER_LABELS
 from gainportal.security.permissions import clearance_covers, visible_to
 from gainportal.services import audit
@@ -71,6 +72,7 @@ class Visible:
     interventions: list[Intervention]
     confirmed: list[MatchCandidate]
     withheld_nominals: int = 0
+    disruptions: list[DisruptionAction] = field(default_factory=list)
 
 
 def gather(s: Session, op: Operation, user: User) -> Visible:
@@ -105,8 +107,12 @@ def gather(s: Session, op: Operation, user: User) -> Visible:
                                 PartnerResponse.request_id.in_(visible_requests))
                          .order_by(MatchCandidate.id)).unique()
         confirmed = [m for m in rows if clearance_covers(user, m.answer.response.classification)]
+    # Partner agencies' disruption actions (GAIN circulations) tied to the operation.
+    disruptions = list(s.scalars(select(DisruptionAction).where(
+        DisruptionAction.operation_id == op.id, visible_to(user, DisruptionAction))
+        .order_by(DisruptionAction.action_date)).unique())
     return Visible(op, shown, requirements, requests, responses, interventions, confirmed,
-                   withheld_nominals=len(links) - len(shown))
+                   withheld_nominals=len(links) - len(shown), disruptions=disruptions)
 
 
 # --- OCG on a page -----------------------------------------------------------------------
@@ -135,6 +141,7 @@ class OcgPage:
     districts: dict[str, list[str]] = field(default_factory=dict)  # district → member names
     need_to_know: list[Requirement] = field(default_factory=list)
     interventions: dict[str, list[Intervention]] = field(default_factory=dict)
+    disruptions: list[DisruptionAction] = field(default_factory=list)
     ocgm: str = ""
     tier: str = ""
     locality: str = ""
@@ -169,6 +176,7 @@ def ocg_on_a_page(s: Session, op: Operation, user: User) -> OcgPage:
     for item in v.interventions:
         by_pillar.setdefault(item.pillar, []).append(item)
     page.interventions = by_pillar
+    page.disruptions = v.disruptions
     return page
 
 
@@ -226,6 +234,8 @@ class Performance:
     pillars: dict[str, int]
     review_by_tier: list[dict]
     median_days_overall: float | None
+    by_heading: list[dict] = field(default_factory=list)
+    disruptions: dict[str, int] = field(default_factory=dict)
 
 
 def performance(s: Session, op: Operation, user: User, on: date) -> Performance:
@@ -243,6 +253,11 @@ def performance(s: Session, op: Operation, user: User, on: date) -> Performance:
                 days[r.agency_id].append(max(0, (r.answered_at - r.issued_at).days))
         elif r.state in OPEN_REQUEST_STATES and r.deadline < on:
             row["overdue"] += 1
+    heading_days: dict[str, list[int]] = defaultdict(list)
+    for r in v.requests:
+        if r.answered_at is not None and r.issued_at is not None:
+            for heading in {q.heading.label for q in r.questions}:
+                heading_days[heading].append(max(0, (r.answered_at - r.issued_at).days))
     all_days = []
     for agency_id, row in agencies.items():
         row["median_days"] = statistics.median(days[agency_id]) if days[agency_id] else None
@@ -266,7 +281,10 @@ def performance(s: Session, op: Operation, user: User, on: date) -> Performance:
         requirements={st.value: requirements.get(st.value, 0) for st in RequirementState},
         pillars={p.value: pillars.get(p.value, 0) for p in Pillar},
         review_by_tier=tiers,
-        median_days_overall=statistics.median(all_days) if all_days else None)
+        median_days_overall=statistics.median(all_days) if all_days else None,
+        by_heading=[{"heading": h, "answered": len(d), "median_days": statistics.median(d)}
+                    for h, d in sorted(heading_days.items())],
+        disruptions=dict(Counter(f"{d.agency.name}: {d.status.label}" for d in v.disruptions)))
 
 
 def bar_chart(title: str, rows: list[tuple[str, float]], width: int = 560, unit: str = "") -> dict:

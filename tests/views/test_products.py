@@ -149,3 +149,30 @@ def test_tasking_list_needs_the_dissemination_right(app, cycle, seeded, make):
     client = _client(app, analyst)
     assert client.get(f"/operations/{cycle.operation_id}/products/tasking-list").status_code in (403, 404)
     assert client.get(f"/operations/{cycle.operation_id}/products/ocg-on-a-page").status_code == 200
+
+
+def test_partner_disruption_actions_appear_for_those_who_may_see_the_circulation(app, make):
+    from gainportal.models import CirculationTarget, User
+    from gainportal.models.circulation import PowerKind
+    from gainportal.services import circulation as circulation_service
+    from gainportal.services.dates import today
+    from tests.circulation_factories import Gain
+
+    gain = Gain(app, make)
+    gain.circulate()
+    spoc = gain.spocs[1]
+    with app.app_context():
+        s = db_session()
+        target = s.get(CirculationTarget, gain.target_id(spoc))
+        circulation_service.record_disruption(s, target, power=PowerKind.REGULATORY, action="VAT inspection of the takeaway",
+                                              owner="Officer A", action_date=today(), by=s.get(User, spoc.id))
+        s.commit()
+    op = gain.cycle.operation_id
+    client = _client(app, gain.lro)
+    page = client.get(f"/operations/{op}/products/ocg-on-a-page").get_data(as_text=True)
+    assert "VAT inspection of the takeaway" in page and "Partner disruption actions (1)" in page
+    perf = client.get(f"/operations/{op}/products/performance").get_data(as_text=True)
+    assert f"{gain.agencies[1].name}: Planned" in perf
+    # Not on the operation's register: no product, so no partner action either.
+    unsigned = make.user(agency=gain.cycle.force, role=Role.ANALYST)
+    assert _client(app, unsigned).get(f"/operations/{op}/products/ocg-on-a-page").status_code == 404
