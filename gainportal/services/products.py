@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gainportal.models import (
-    Answer, AnswerOutcome, Classification, Dissemination, InformationRequest, Intervention, LawfulBasis,
+    Answer, AnswerOutcome, Classification, DecisionLogEntry, Dissemination, InformationRequest, Intervention, LawfulBasis,
     MatchCandidate, Nominal, NominalLink, NominalRole, Operation, PartnerResponse, Pillar, RequestState,
     Requirement, RequirementState, ResponseState, User,
 )
@@ -235,6 +235,7 @@ class Performance:
     review_by_tier: list[dict]
     median_days_overall: float | None
     by_heading: list[dict] = field(default_factory=list)
+    satisfied_by_month: list[tuple[str, int]] = field(default_factory=list)  # cumulative
     disruptions: dict[str, int] = field(default_factory=dict)
 
 
@@ -269,6 +270,18 @@ def performance(s: Session, op: Operation, user: User, on: date) -> Performance:
                      "no_trace" if answer.outcome is AnswerOutcome.NO_TRACE else "unanswered"] += 1
     requirements = Counter(r.state.value for r in v.requirements)
     pillars = Counter(i.pillar for i in v.interventions)
+    # Requirements satisfied over time, from the decision log of the visible requirements.
+    satisfied_by_month: list[tuple[str, int]] = []
+    requirement_ids = [r.id for r in v.requirements]
+    if requirement_ids:
+        months = Counter(e.decided_at.strftime("%Y-%m") for e in s.scalars(select(DecisionLogEntry).where(
+            DecisionLogEntry.operation_id == op.id, DecisionLogEntry.subject_type == "requirement",
+            DecisionLogEntry.decision == "requirement_satisfied",
+            DecisionLogEntry.subject_id.in_(requirement_ids))))
+        running = 0
+        for month in sorted(months):
+            running += months[month]
+            satisfied_by_month.append((month, running))
     tiers = []
     ops = s.scalars(select(Operation).where(visible_to(user, Operation))).unique().all()
     for tier in (1, 2, 3, 4):
@@ -282,6 +295,7 @@ def performance(s: Session, op: Operation, user: User, on: date) -> Performance:
         pillars={p.value: pillars.get(p.value, 0) for p in Pillar},
         review_by_tier=tiers,
         median_days_overall=statistics.median(all_days) if all_days else None,
+        satisfied_by_month=satisfied_by_month,
         by_heading=[{"heading": h, "answered": len(d), "median_days": statistics.median(d)}
                     for h, d in sorted(heading_days.items())],
         disruptions=dict(Counter(f"{d.agency.name}: {d.status.label}" for d in v.disruptions)))

@@ -74,6 +74,8 @@ def performance(operation_id: int):
             ("Not yet answered", perf.outcomes["unanswered"])]),
         "requirements": service.bar_chart("Requirements by state", [
             (k.capitalize(), v) for k, v in perf.requirements.items()]),
+        "satisfied": service.bar_chart("Requirements satisfied over time (running total by month)",
+                                       perf.satisfied_by_month),
         "pillars": service.bar_chart("Interventions per 4P pillar", [
             (k.capitalize(), v) for k, v in perf.pillars.items()]),
         "reviews": service.bar_chart("Operations with reviews on time, by tier", [

@@ -71,5 +71,5 @@ def test_ocg_on_a_page_and_association_chart(page_factory, make, axe, app):
 
     page.goto(f"/operations/{cycle.operation_id}/products/performance")
     axe.check(page)
-    assert page.locator("svg.app-chart__svg").count() == 8
+    assert page.locator("svg.app-chart__svg").count() == 9
     screenshot(page, "products-performance")

@@ -176,3 +176,17 @@ def test_partner_disruption_actions_appear_for_those_who_may_see_the_circulation
     # Not on the operation's register: no product, so no partner action either.
     unsigned = make.user(agency=gain.cycle.force, role=Role.ANALYST)
     assert _client(app, unsigned).get(f"/operations/{op}/products/ocg-on-a-page").status_code == 404
+
+
+def test_requirements_satisfied_over_time_counts_the_decision_log(app, cycle, seeded):
+    from gainportal.models import Requirement, RequirementState
+    from gainportal.services import requirements
+
+    with app.app_context():
+        s = db_session()
+        requirements.change_state(s, s.get(Requirement, cycle.requirement_id), RequirementState.SATISFIED,
+                                  "Answered by the council", s.merge(cycle.lro))
+        s.commit()
+    perf = _client(app, cycle.lro).get(f"/operations/{cycle.operation_id}/products/performance").get_data(as_text=True)
+    from gainportal.db import utcnow
+    assert f"Requirements satisfied over time (running total by month): {utcnow():%Y-%m} 1</title>" in perf
