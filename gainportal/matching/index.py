@@ -86,22 +86,30 @@ def name_keys(first: str, surname: str) -> set[tuple]:
     return set(_name_keys(first, surname))
 
 
-@lru_cache(maxsize=200_000)
 def _name_keys(first: str, surname: str) -> tuple[tuple, ...]:
-    keys: list[tuple] = []
-    inits = _initials(first) if first else ()
-    if surname:
-        for code in _surname_codes(surname):
-            keys.append(("s", code))
-            keys.extend(("n", code, i) for i in inits)
+    """name_keys() as a tuple without repeats (surname keys, then forename-code keys)."""
+    keys = _surname_keys(surname, _initials(first) if first else ()) if surname else ()
     if first and len(first) > 1 and surname:
-        s0 = name_token(surname)[:1]
-        keys.extend(("f", code, s0) for code in _forename_codes(first))
-    return tuple(dict.fromkeys(keys))
+        return keys + _forename_keys(first, name_token(surname)[:1])
+    return keys
+
+
+@lru_cache(maxsize=200_000)
+def _surname_keys(surname: str, inits: tuple[str, ...]) -> tuple[tuple, ...]:
+    keys: list[tuple] = []
+    for code in _surname_codes(surname):
+        keys.append(("s", code))
+        keys.extend(("n", code, i) for i in inits)
+    return tuple(keys)
+
+
+@lru_cache(maxsize=100_000)
+def _forename_keys(first: str, s0: str) -> tuple[tuple, ...]:
+    return tuple(("f", code, s0) for code in _forename_codes(first))
 
 
 def _view(rec: NominalRecord) -> NominalView:
-    names = _names(rec.forenames, rec.surname, tuple(rec.aliases))
+    names = _names(rec.forenames, rec.surname, rec.aliases)
     value = rec.dob
     dob, dob_s = None, ""
     if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
@@ -129,18 +137,25 @@ def _view(rec: NominalRecord) -> NominalView:
 
 
 @lru_cache(maxsize=100_000)
-def _names(forenames: str, surname: str, aliases: tuple) -> tuple[tuple[str, str], ...]:
-    """(first forename, surname) of the name and of each alias, in comparison form."""
+def _first_forename(forenames: str) -> str:
     fore = [t for t in map(name_token, fold(forenames).split()) if t]
-    names = [(fore[0] if fore else "", fold(surname))]
+    return fore[0] if fore else ""
+
+
+def _names(forenames: str, surname: str, aliases) -> tuple[tuple[str, str], ...]:
+    """(first forename, surname) of the name and of each alias, in comparison form."""
+    main = (_first_forename(forenames), fold(surname))
+    if not aliases:
+        return (main,)
+    names = [main]
     for alias in aliases:
         p = parse_name(alias)
         if p and (p.first or p.surname):
             # A one-word alias is a street name for the forename ("Gaz"), not a surname.
             if not p.forenames and p.surname and " " not in p.surname:
-                names.append((name_token(p.surname), names[0][1]))
+                names.append((name_token(p.surname), main[1]))
             else:
-                names.append((p.first, p.surname or names[0][1]))
+                names.append((p.first, p.surname or main[1]))
     return tuple(dict.fromkeys(names))
 
 

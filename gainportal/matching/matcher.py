@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from gainportal.matching.extract import mention_from_fields, mentions_from_text
 from gainportal.matching.identifiers import address_key, business_fingerprint, vrm_lookalike
@@ -14,6 +15,7 @@ from gainportal.matching.score import (
     NAME_CAP,
     _swapped_s,
     best_name,
+    ymd,
     name_bits,
     score_candidate,
     surname_level,
@@ -62,7 +64,7 @@ def _view(m: Mention) -> MentionView:
     return MentionView(
         pairs=person_name_pairs(m.name),
         dob=m.dob,
-        dob_s=m.dob.exact.strftime("%Y%m%d") if m.dob and m.dob.exact else "",
+        dob_s=ymd(m.dob.exact) if m.dob and m.dob.exact else "",
         dob_sw=_swapped_s(m.dob) if m.dob and m.dob.exact else "",
         postcode=m.postcode,
         address_key=address_key(m.address),
@@ -219,7 +221,7 @@ class Matcher:
             mentions.append(mention_from_fields(ref=self.ref_date, **{
                 k: structured.get(k) or "" for k in ("name", "dob", "address", "postcode", "vrm", "phone")}))
         if text:
-            mentions.extend(mentions_from_text(text, self.ref_date))
+            mentions.extend(_text_mentions(text, self.ref_date))
         return merge([self.match(m) for m in mentions])
 
     def match_one(self, m) -> list[Candidate]:
@@ -234,9 +236,50 @@ class Matcher:
         copy-on-write (a re-match of the whole answer store after a register change) and then
         returns each candidate as its as_dict() form rather than a Candidate."""
         mentions = list(mentions)
-        if processes <= 1 or len(mentions) < 2 * chunksize:
-            return [self.match_one(m) for m in mentions]
-        return parallel_map(self, mentions, processes, chunksize)
+        # Identical answers (a form letter, a re-sent return) are matched once.
+        where: list[int] = []
+        first: dict = {}
+        unique = []
+        for m in mentions:
+            k = _batch_key(m)
+            j = first.get(k) if k is not None else None
+            if j is None:
+                j = len(unique)
+                unique.append(m)
+                if k is not None:
+                    first[k] = j
+            where.append(j)
+        if processes <= 1 or len(unique) < 2 * chunksize:
+            results = [self.match_one(m) for m in unique]
+        else:
+            results = parallel_map(self, unique, processes, chunksize)
+        if len(unique) == len(mentions):
+            return results
+        seen: set[int] = set()
+        out = []
+        for j in where:
+            out.append(list(results[j]) if j in seen else results[j])
+            seen.add(j)
+        return out
+
+
+def _batch_key(m):
+    """Hashable identity of a (text, structured fields) item; None for anything else."""
+    if isinstance(m, tuple) and len(m) == 2 and isinstance(m[0], str):
+        structured = m[1]
+        try:
+            return m[0], tuple(sorted(structured.items())) if structured else None
+        except (AttributeError, TypeError):
+            return None
+    return None
+
+
+@lru_cache(maxsize=50_000)
+def _text_mentions(text: str, ref: date | None) -> tuple[Mention, ...]:
+    """Extraction depends on the text alone, never on the register: an answer re-matched after
+    a register change (or the same form text sent twice) is extracted once per process.
+    The Mentions are shared, so nothing downstream may change them (match() does not)."""
+    return tuple(mentions_from_text(text, ref))
 
 
 _WORKER_MATCHER: "Matcher | None" = None

@@ -109,8 +109,19 @@ def dob_level(m: Dob | None, n: date | None) -> str:
 
 
 def _swapped_s(m: Dob) -> str:
-    s = swapped(m.exact) if m.exact else None
-    return s.strftime("%Y%m%d") if s else ""
+    return _swapped_ymd(m.exact) if m.exact else ""
+
+
+@lru_cache(maxsize=100_000)
+def ymd(d: date) -> str:
+    """"YYYYMMDD" of a date (strftime is slow enough to show in a batch profile)."""
+    return f"{d.year:04d}{d.month:02d}{d.day:02d}"
+
+
+@lru_cache(maxsize=100_000)
+def _swapped_ymd(d: date) -> str:
+    s = swapped(d)
+    return ymd(s) if s else ""
 
 
 def dob_level_s(m: Dob, n_s: str, m_s: str, m_sw: str) -> str:
@@ -182,7 +193,9 @@ def best_name(pairs, view, index, m_sur_bits: float | None = None) -> tuple[floa
             w, sl, fl = name_weight_bits(first, surname, n_first, n_surname, sur_bits, fore_bits)
             if w > best[0]:
                 best = (w, sl, fl, False, form)
-        if swapped_pair:
+        if swapped_pair and best[0] < sur_bits + fore_bits + SWAPPED_PENALTY:
+            # A swapped reading scores at most full agreement less the penalty: nothing to
+            # gain once a direct reading of this or an earlier form has reached that.
             first, surname = swapped_pair
             w, sl, fl = name_weight_bits(first, surname, n_first, n_surname, sur_bits, fore_bits)
             w += SWAPPED_PENALTY
