@@ -22,10 +22,10 @@ def normalise_postcode(text: str) -> str:
     """"ls62ab" -> "LS6 2AB"; "" if the text is not a whole UK postcode."""
     if not text:
         return ""
-    m = POSTCODE.fullmatch(_WS.sub(" ", text.strip()).upper())
+    m = POSTCODE.fullmatch(" ".join(text.split()).upper())  # runs of whitespace -> one space
     if not m:
         return ""
-    return f"{m.group(1).upper()} {m.group(2).upper()}"
+    return m.group(1) + " " + m.group(2)
 
 
 def postcode_sector(postcode: str) -> str:
@@ -85,12 +85,14 @@ def normalise_phone(text: str, region: str = "GB") -> str:
 
 
 _PHONE_PUNCT = re.compile(r"[\s\-().]")
+# The same characters for ASCII text (str.translate is several times cheaper than re.sub).
+_PHONE_DEL = str.maketrans("", "", " \t\n\r\f\v\x1c\x1d\x1e\x1f-().")
 
 
 def _fast_gb(text: str) -> str:
     """The common shapes (07700 900123, +44 7700 900123) without phonenumbers' full parser,
     which costs ~200 us a number and dominated index builds. Anything odd falls through."""
-    digits = _PHONE_PUNCT.sub("", text)
+    digits = text.translate(_PHONE_DEL) if text.isascii() else _PHONE_PUNCT.sub("", text)
     if digits.startswith("+44"):
         digits = "0" + digits[3:].removeprefix("0")
     elif digits.startswith("0044"):

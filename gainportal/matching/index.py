@@ -201,17 +201,31 @@ class CandidateIndex:
         sur_l: list[str] = []
         fore_l: list[str] = []
         full_l: list[tuple[str, str]] = []
+        # Name keys come as cached tuples shared by every nominal of one surname and initials
+        # (and one forename and surname letter): group nominals by tuple, extend once per key.
+        groups: dict[int, tuple[tuple, list[int]]] = {}
         for i, v in enumerate(views):
             names = v.names
             first, surname = names[0]
             if len(names) == 1:
-                keys = _name_keys(first, surname)  # already distinct; other kinds cannot clash
+                if surname:
+                    t = _surname_keys(surname, _initials(first) if first else ())
+                    g = groups.get(id(t))
+                    if g is None:
+                        g = groups[id(t)] = (t, [])
+                    g[1].append(i)
+                    if first and len(first) > 1:
+                        t = _forename_keys(first, name_token(surname)[:1])
+                        g = groups.get(id(t))
+                        if g is None:
+                            g = groups[id(t)] = (t, [])
+                        g[1].append(i)
             else:
-                keys = set()
+                keys: set[tuple] = set()
                 for f, s in names:
                     keys.update(_name_keys(f, s))
-            for k in keys:
-                postings[k].append(i)
+                for k in keys:
+                    postings[k].append(i)
             if surname:
                 sk = surname_variants(surname)[0]
                 sur_l.append(sk)
@@ -229,6 +243,9 @@ class CandidateIndex:
                 postings[("t", k)].append(i)
             for k in v.businesses:
                 postings[("b", k)].append(i)
+        for t, ids in groups.values():
+            for k in t:
+                postings[k].extend(ids)
         self.dropped = {k for k, ids in postings.items() if len(ids) > max_postings}
         for k in self.dropped:
             del postings[k]
