@@ -42,7 +42,7 @@ OCGM_LETTER = {"A": "high capability and intent", "B": "moderate capability and 
 
 ROLE_COLOURS = {"principal": "#d4351c", "significant": "#f47738", "peripheral": "#1d70b8",
                 "associate": "#505a5f", "premises": "#00703c", "vehicle": "#4c2c92", "phone": "#912b88",
-                "business": "#b58840", "answer": "#0b0c0c"}
+                "business": "#b58840", "answer": "#0b0c0c", "ocg": "#f499be"}
 
 
 def explain_ocgm(band: str | None) -> str:
@@ -73,6 +73,8 @@ class Visible:
     confirmed: list[MatchCandidate]
     withheld_nominals: int = 0
     disruptions: list[DisruptionAction] = field(default_factory=list)
+    # Other operations (OCGs) the viewer may see that share a nominal: (nominal_id, operation, role).
+    other_ocgs: list[tuple[int, Operation, NominalRole]] = field(default_factory=list)
 
 
 def gather(s: Session, op: Operation, user: User) -> Visible:
@@ -111,8 +113,18 @@ def gather(s: Session, op: Operation, user: User) -> Visible:
     disruptions = list(s.scalars(select(DisruptionAction).where(
         DisruptionAction.operation_id == op.id, visible_to(user, DisruptionAction))
         .order_by(DisruptionAction.action_date)).unique())
+    other_ocgs = []
+    if nominal_ids:
+        # Links between OCGs: the same nominal on another operation, only where the viewer may
+        # see that operation too (never its name otherwise).
+        visible_ops = select(Operation.id).where(visible_to(user, Operation))
+        others = s.scalars(select(NominalLink).where(NominalLink.nominal_id.in_(nominal_ids),
+                                                     NominalLink.operation_id != op.id,
+                                                     NominalLink.operation_id.in_(visible_ops))
+                           .order_by(NominalLink.operation_id)).unique()
+        other_ocgs = [(link.nominal_id, link.operation, link.role) for link in others]
     return Visible(op, shown, requirements, requests, responses, interventions, confirmed,
-                   withheld_nominals=len(links) - len(shown), disruptions=disruptions)
+                   withheld_nominals=len(links) - len(shown), disruptions=disruptions, other_ocgs=other_ocgs)
 
 
 # --- OCG on a page -----------------------------------------------------------------------
@@ -142,6 +154,7 @@ class OcgPage:
     need_to_know: list[Requirement] = field(default_factory=list)
     interventions: dict[str, list[Intervention]] = field(default_factory=dict)
     disruptions: list[DisruptionAction] = field(default_factory=list)
+    ocg_links: dict[str, list[str]] = field(default_factory=dict)  # "REF name" → shared member names
     ocgm: str = ""
     tier: str = ""
     locality: str = ""
@@ -177,6 +190,11 @@ def ocg_on_a_page(s: Session, op: Operation, user: User) -> OcgPage:
         by_pillar.setdefault(item.pillar, []).append(item)
     page.interventions = by_pillar
     page.disruptions = v.disruptions
+    names = {link.nominal_id: link.nominal.display_name for link in v.links}
+    ocg_links: dict[str, list[str]] = defaultdict(list)
+    for nominal_id, other, role in v.other_ocgs:
+        ocg_links[f"{other.reference} {other.name}"].append(f"{names[nominal_id]} ({role.label.lower()} there)")
+    page.ocg_links = dict(ocg_links)
     return page
 
 
@@ -215,6 +233,9 @@ def chart_data(s: Session, op: Operation, user: User) -> dict:
             edge(nid, node(f"t:{re.sub(r'[^0-9+]', '', phone)}", phone, "phone"), "uses phone")
         for business in d.get("businesses") or []:
             edge(nid, node(f"b:{_norm(business)}", business, "business"), "business")
+    for nominal_id, other, role in v.other_ocgs:
+        edge(f"n{nominal_id}", node(f"o{other.id}", f"{other.reference} {other.name}", "ocg",
+                                    reference=other.reference), f"{role.label.lower()} in")
     for m in v.confirmed:
         request = m.answer.response.request
         outcome = m.answer.outcome.label if m.answer.outcome else "Answer"

@@ -190,3 +190,32 @@ def test_requirements_satisfied_over_time_counts_the_decision_log(app, cycle, se
     perf = _client(app, cycle.lro).get(f"/operations/{cycle.operation_id}/products/performance").get_data(as_text=True)
     from gainportal.db import utcnow
     assert f"Requirements satisfied over time (running total by month): {utcnow():%Y-%m} 1</title>" in perf
+
+
+def test_ocg_links_show_only_operations_the_viewer_may_see(app, cycle, seeded, make):
+    from gainportal.models import Classification, NominalLink, NominalRole, Operation
+    from gainportal.services import indoctrination, operations
+
+    with app.app_context():
+        s = db_session()
+        lro = s.merge(cycle.lro)
+        seen = operations.create_operation(s, name="Operation Kestrel", agency=s.merge(cycle.force), lro=lro, tier=2,
+                                           ocgm_band="1A", p_band=None, classification=Classification.OFFICIAL_SENSITIVE,
+                                           summary="Firearms", by=lro)
+        unseen = operations.create_operation(s, name="Operation Osprey", agency=s.merge(cycle.force), lro=lro, tier=2,
+                                             ocgm_band="1A", p_band=None, classification=Classification.OFFICIAL_SENSITIVE,
+                                             summary="Fraud", by=lro)
+        indoctrination.sign(s, seen, lro, typed_name=lro.full_name, confirmed=True)  # not Osprey
+        s.add(NominalLink(operation_id=seen.id, nominal_id=seeded["nominals"][0], role=NominalRole.SIGNIFICANT))
+        s.add(NominalLink(operation_id=unseen.id, nominal_id=seeded["nominals"][1], role=NominalRole.PRINCIPAL))
+        s.add(NominalLink(operation_id=seen.id, nominal_id=seeded["hidden_nominal"], role=NominalRole.PRINCIPAL))
+        s.commit()
+        seen_id, unseen_id = seen.id, unseen.id
+    client = _client(app, cycle.lro)
+    page = client.get(f"/operations/{cycle.operation_id}/products/ocg-on-a-page").get_data(as_text=True)
+    assert "Operation Kestrel" in page and "SMITH, Gary (significant there)" in page
+    assert "Operation Osprey" not in page and HIDDEN_NAME not in page
+    data = client.get(f"/operations/{cycle.operation_id}/products/association-chart.json").get_json()
+    ocg_nodes = {n["id"] for n in data["nodes"] if n["kind"] == "ocg"}
+    assert ocg_nodes == {f"o{seen_id}"} and f"o{unseen_id}" not in ocg_nodes
+    assert [e["source"] for e in data["edges"] if e["target"] == f"o{seen_id}"] == [f"n{seeded['nominals'][0]}"]
