@@ -93,8 +93,11 @@ def gather(s: Session, op: Operation, user: User) -> Visible:
         responses = [r for r in s.scalars(select(PartnerResponse).where(
             PartnerResponse.request_id.in_(request_ids), PartnerResponse.state != ResponseState.DRAFT)).unique()
             if clearance_covers(user, r.classification)]
-    interventions = list(s.scalars(select(Intervention).where(Intervention.operation_id == op.id)
-                                   .order_by(Intervention.recorded_at)).unique())
+    # An intervention driven by a request the viewer may not see (e.g. marked above their
+    # clearance) may echo what that request learnt: it is left out with the request.
+    interventions = [i for i in s.scalars(select(Intervention).where(Intervention.operation_id == op.id)
+                                          .order_by(Intervention.recorded_at)).unique()
+                     if i.request_id is None or i.request_id in set(request_ids)]
     nominal_ids = {link.nominal_id for link in shown}
     confirmed = []
     if nominal_ids:

@@ -219,3 +219,20 @@ def test_ocg_links_show_only_operations_the_viewer_may_see(app, cycle, seeded, m
     ocg_nodes = {n["id"] for n in data["nodes"] if n["kind"] == "ocg"}
     assert ocg_nodes == {f"o{seen_id}"} and f"o{unseen_id}" not in ocg_nodes
     assert [e["source"] for e in data["edges"] if e["target"] == f"o{seen_id}"] == [f"n{seeded['nominals'][0]}"]
+
+
+def test_an_intervention_from_a_request_above_clearance_is_left_out(app, cycle, seeded):
+    from gainportal.models import Intervention
+
+    with app.app_context():
+        s = db_session()
+        item = Intervention(operation_id=cycle.operation_id, request_id=seeded["hidden_request"], pillar="pursue",
+                            owner_id=cycle.lro.id, recorded_by_id=cycle.lro.id)
+        s.add(item)
+        s.flush()
+        item.action = "ARREST-FROM-TOPSECRET"
+        s.commit()
+    client = _client(app, cycle.lro)
+    for url in PAGES[1:]:
+        assert "ARREST-FROM-TOPSECRET" not in client.get(url.format(id=cycle.operation_id)).get_data(as_text=True)
+    assert "Pursue (1)" in client.get(f"/operations/{cycle.operation_id}/products/ocg-on-a-page").get_data(as_text=True)
