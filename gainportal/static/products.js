@@ -95,8 +95,18 @@
     return out.join("\n");
   }
 
+  // Every download is audited: the page's form carries the CSRF token.
+  function record(format) {
+    var form = document.getElementById("chart-exported");
+    if (!form) { return; }
+    var body = new FormData(form);
+    body.append("format", format);
+    fetch(form.action, { method: "POST", body: body, credentials: "same-origin" });
+  }
+
   document.querySelectorAll("[data-action]").forEach(function (button) {
     button.addEventListener("click", function () {
+      record(button.getAttribute("data-action") === "export-png" ? "png" : "svg");
       if (button.getAttribute("data-action") === "export-png") { exportPng(); }
       if (button.getAttribute("data-action") === "export-svg") {
         download(new Blob([buildSvg()], { type: "image/svg+xml" }), filename("svg"));

@@ -3,14 +3,16 @@ dashboard and the tasking-list export. Each loads the operation through ``load_o
 builds from what the viewer may see (services/products.py)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, jsonify, render_template
+from flask import Blueprint, Response, abort, g, jsonify, render_template, request
 from flask_login import current_user
 
 from gainportal.db import db_session
+from gainportal.forms.auth import ConfirmForm
 from gainportal.forms.dissemination import ExportForm
 from gainportal.models import LawfulBasis, Operation, Role
 from gainportal.security.access import POLICE_ROLES, signed_in
 from gainportal.security.permissions import Action, load_or_404
+from gainportal.services import audit
 from gainportal.services import products as service
 from gainportal.services.dates import today
 
@@ -54,6 +56,20 @@ def chart_json(operation_id: int):
     response = jsonify(service.chart_data(db_session(), op, current_user))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.post("/operations/<int:operation_id>/products/association-chart/exported")
+@signed_in(*POLICE_ROLES)
+def chart_exported(operation_id: int):
+    """The browser draws the PNG/SVG itself; it reports each download here so it is audited."""
+    op = load_or_404(Operation, operation_id)
+    fmt = request.form.get("format", "")
+    if not ConfirmForm().validate_on_submit() or fmt not in ("png", "svg"):
+        abort(400)
+    audit.record(db_session(), "product_exported", object_type="operation", object_id=op.id,
+                 handling={"classification": op.classification.value, "operation_id": op.id},
+                 detail={"product": "association_chart", "format": fmt})
+    return "", 204
 
 
 @bp.get("/operations/<int:operation_id>/products/performance")

@@ -8,6 +8,7 @@ import io
 import re
 
 import pytest
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from tests.browser.conftest import ARTIFACTS, screenshot
@@ -33,7 +34,7 @@ def test_ocg_on_a_page_and_association_chart(page_factory, make, axe, app):
     page.get_by_role("link", name="OCG on a page").click()
     page.wait_for_url(re.compile(r".*/ocg-on-a-page$"))
     axe.check(page)
-    assert "Who is using the flats on Heron Walk?" in page.get_by_test_id("need-to-know").inner_text()
+    expect(page.get_by_test_id("need-to-know")).to_contain_text("Who is using the flats on Heron Walk?")
     assert HIDDEN_NAME not in page.content()
     screenshot(page, "products-ocg-on-a-page")
     page.emulate_media(media="print")
@@ -68,6 +69,20 @@ def test_ocg_on_a_page_and_association_chart(page_factory, make, axe, app):
     png = open(download.value.path(), "rb").read()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
     (ARTIFACTS / "products-association-chart.png").write_bytes(png)
+
+    # Each download was reported to the server and audited.
+    from sqlalchemy import func, select
+
+    from gainportal.db import db_session
+    from gainportal.models import AuditEvent
+    for _ in range(50):
+        with app.app_context():
+            count = db_session().scalar(select(func.count()).select_from(AuditEvent)
+                                        .where(AuditEvent.action == "product_exported"))
+        if count == 2:
+            break
+        page.wait_for_timeout(100)
+    assert count == 2
 
     page.goto(f"/operations/{cycle.operation_id}/products/performance")
     axe.check(page)

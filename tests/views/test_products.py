@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 from sqlalchemy import select
@@ -236,3 +237,15 @@ def test_an_intervention_from_a_request_above_clearance_is_left_out(app, cycle, 
     for url in PAGES[1:]:
         assert "ARREST-FROM-TOPSECRET" not in client.get(url.format(id=cycle.operation_id)).get_data(as_text=True)
     assert "Pursue (1)" in client.get(f"/operations/{cycle.operation_id}/products/ocg-on-a-page").get_data(as_text=True)
+
+
+def test_chart_downloads_are_audited(app, cycle, seeded):
+    client = _client(app, cycle.lro)
+    url = f"/operations/{cycle.operation_id}/products/association-chart/exported"
+    page = f"/operations/{cycle.operation_id}/products/association-chart"
+    assert post_form(client, url, {"format": "png"}, form_page=page).status_code == 204
+    assert post_form(client, url, {"format": "exe"}, form_page=page).status_code == 400
+    assert client.post(url, data={"format": "svg"}).status_code == 400  # no CSRF token
+    with app.app_context():
+        events = db_session().scalars(select(AuditEvent).where(AuditEvent.action == "product_exported")).all()
+        assert [json.loads(e.detail)["format"] for e in events] == ["png"]
