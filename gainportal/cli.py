@@ -62,7 +62,10 @@ def assets() -> None:
     click.echo(f"GOV.UK Frontend copied to {target}")
     vendor = Path(__file__).parent / "static" / "vendor"  # gitignored; refreshed from node_modules
     vendor.mkdir(exist_ok=True)
-    shutil.copy2(REPO_ROOT / "node_modules" / "cytoscape" / "dist" / "cytoscape.min.js", vendor / "cytoscape.min.js")
+    cytoscape = REPO_ROOT / "node_modules" / "cytoscape" / "dist" / "cytoscape.min.js"
+    if not cytoscape.exists():
+        raise click.ClickException("node_modules/cytoscape is missing: run `npm ci` first")
+    shutil.copy2(cytoscape, vendor / "cytoscape.min.js")
     click.echo(f"Cytoscape.js copied to {vendor}")
 
 
