@@ -41,6 +41,10 @@ def live_server(live_app):
 
 @pytest.fixture(scope="session")
 def chromium():
+    from playwright.sync_api import expect
+
+    # A loaded 2-core CI machine can take more than the 5 s default to render a page.
+    expect.set_options(timeout=20_000)
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian chromium is missing: run .ci/browser (apt-get install chromium)")
     from playwright.sync_api import sync_playwright

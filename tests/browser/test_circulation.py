@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import update
 
 from gainportal.db import db_session
@@ -42,7 +43,7 @@ def test_circulate_answer_matrix_and_overdue(page_factory, make, axe, app, tmp_p
     coord.get_by_role("link", name="GAIN", exact=True).click()
     axe.check(coord)
     coord.get_by_test_id("referrals").get_by_role("link").first.click()
-    assert coord.get_by_test_id("concern").is_visible()
+    expect(coord.get_by_test_id("concern")).to_be_visible()
     axe.check(coord)
     coord.get_by_role("button", name="Circulate subjects").click()
     coord.wait_for_url(re.compile(rf".*/gain/referrals/{referral_id}/circulate.*"))
@@ -86,7 +87,7 @@ def test_circulate_answer_matrix_and_overdue(page_factory, make, axe, app, tmp_p
     spoc.get_by_test_id("subject-2").get_by_label("No hit").check()
     spoc.get_by_test_id("subject-3").get_by_label("Not a record type we hold").check()
     spoc.get_by_test_id("send-answers").click()
-    assert spoc.get_by_test_id("answer-1").inner_text() == "Hit"
+    expect(spoc.get_by_test_id("answer-1")).to_have_text("Hit")
     axe.check(spoc)
     screenshot(spoc, "circulation-partner-answered")
 
@@ -108,7 +109,7 @@ def test_circulate_answer_matrix_and_overdue(page_factory, make, axe, app, tmp_p
     csv_file.write_text("subject,result\nS1,no hit\nS2,no hit\nS3,no hit\n")
     fire_page.get_by_label("Upload a CSV of results").set_input_files(str(csv_file))
     fire_page.get_by_role("button", name="Upload results").click()
-    assert fire_page.get_by_test_id("answer-2").inner_text() == "No hit"
+    expect(fire_page.get_by_test_id("answer-2")).to_have_text("No hit")
     axe.check(fire_page)
 
     # --- the matrix shows every cell; the hit drafted a follow-up request ---------------------
@@ -130,8 +131,8 @@ def test_circulate_answer_matrix_and_overdue(page_factory, make, axe, app, tmp_p
     axe.check(lro)
     lro.get_by_role("link", name=re.compile(r"^CHK-")).click()
     lro.get_by_test_id("hits").get_by_role("link").click()
-    assert lro.get_by_test_id("request-state").inner_text() == "Draft"
-    assert "Wei Chen" in lro.locator("main").inner_text()
+    expect(lro.get_by_test_id("request-state")).to_have_text("Draft")
+    expect(lro.locator("main")).to_contain_text("Wei Chen")
     axe.check(lro)
 
     # --- after the deadline, the two agencies that did not answer are overdue ----------------
@@ -142,11 +143,11 @@ def test_circulate_answer_matrix_and_overdue(page_factory, make, axe, app, tmp_p
     coord.reload()
     for agency_id in (council.id, immigration.id):
         assert coord.get_by_test_id(f"cell-1-{agency_id}").get_attribute("data-state") == "overdue"
-        assert "Overdue" in coord.get_by_test_id(f"agency-summary-{agency_id}").inner_text()
+        expect(coord.get_by_test_id(f"agency-summary-{agency_id}")).to_contain_text("Overdue")
     for agency_id in (hmrc.id, fire.id):
         assert "Overdue" not in coord.get_by_test_id(f"agency-summary-{agency_id}").inner_text()
-    assert coord.get_by_test_id("circulation-overdue").is_visible()
+    expect(coord.get_by_test_id("circulation-overdue")).to_be_visible()
     coord.get_by_test_id("chase").click()
-    assert "Reminders sent: 2" in coord.locator(".govuk-notification-banner").inner_text()
+    expect(coord.locator(".govuk-notification-banner")).to_contain_text("Reminders sent: 2")
     axe.check(coord)
     screenshot(coord, "circulation-overdue")

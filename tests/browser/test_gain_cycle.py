@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from gainportal.db import db_session
 from gainportal.models import AgencyKind, Classification, Operation, Role
@@ -49,7 +50,7 @@ def test_whole_cycle_with_three_people(page_factory, make, axe, app):
     police.get_by_label("I have read this agreement and I agree to it").check()
     police.get_by_label("Type your full name to sign").fill("Someone Else")
     police.get_by_role("button", name="Sign agreement").click()
-    assert police.title().startswith("Error: ")
+    expect(police).to_have_title(re.compile(r"^Error: "))
     police.get_by_label("Type your full name to sign").fill(lro.full_name)
     police.get_by_role("button", name="Sign agreement").click()
     police.wait_for_url(f"**/operations/{op_id}")
@@ -91,19 +92,19 @@ def test_whole_cycle_with_three_people(page_factory, make, axe, app):
     police.get_by_label("P: lawful sharing permitted").check()
     police.get_by_role("button", name="Save draft").click()
     findings = police.get_by_test_id("jargon-findings")
-    assert findings.is_visible()
+    expect(findings).to_be_visible()
     text = findings.inner_text()
     assert "OCG" in text and "nominal" in text and "everything you have" in text
     axe.check(police)
     police.get_by_role("button", name=re.compile("Issue request")).click()
-    assert "plain-language check found" in police.locator(".govuk-notification-banner").inner_text()
+    expect(police.locator(".govuk-notification-banner")).to_contain_text("plain-language check found")
     police.get_by_role("button", name="Change the draft").click()
     police.locator("#questions-0-text").fill(
         "Who are the people your staff are called to deal with most at Heron Walk since June?")
     police.get_by_role("button", name="Save draft").click()
-    assert police.get_by_test_id("jargon-clear").is_visible()
+    expect(police.get_by_test_id("jargon-clear")).to_be_visible()
     police.get_by_role("button", name=re.compile("Issue request")).click()
-    assert police.get_by_test_id("request-state").inner_text() == "Issued"
+    expect(police.get_by_test_id("request-state")).to_have_text("Issued")
     request_url = police.url
     reference = police.locator("h1").inner_text().split()[1]
     assert op_ref not in reference
@@ -149,7 +150,7 @@ def test_whole_cycle_with_three_people(page_factory, make, axe, app):
 
     # --- the LRO reads the answers and records what they drive ---------------------------
     police.goto(request_url)
-    assert police.get_by_test_id("request-state").inner_text() == "Answered"
+    expect(police.get_by_test_id("request-state")).to_have_text("Answered")
     answers = police.get_by_test_id("answers").inner_text()
     assert "Flat 4 and Flat 9" in answers and "No trace" in answers
     axe.check(police)
@@ -158,7 +159,7 @@ def test_whole_cycle_with_three_people(page_factory, make, axe, app):
         "Apply for partial closure orders on Flats 4 and 9 with the council's ASB team")
     police.get_by_role("button", name="Record intervention").click()
     police.goto(f"/operations/{op_id}")
-    assert "partial closure orders on Flats 4 and 9" in police.locator("main").inner_text()
+    expect(police.locator("main")).to_contain_text("partial closure orders on Flats 4 and 9")
     axe.check(police)
     screenshot(police, "cycle-operation-intervention")
     assert analyst  # a third police user exists but is not indoctrinated: checked below

@@ -7,6 +7,7 @@ import io
 import re
 
 import pytest
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from gainportal.db import db_session
@@ -49,8 +50,8 @@ def test_export_blocked_until_consent_and_printout_marked_on_every_page(page_fac
     police.get_by_label("Why is sharing necessary and proportionate?").fill("To agree closure orders with the council")
     police.get_by_label("Who will receive it?").fill("Members of the tasking panel")
     police.get_by_role("button", name="Prepare export").click()
-    assert police.get_by_test_id("export-status").inner_text() == "Awaiting consent"
-    assert "Blocked: waiting for consent" in police.locator("main").inner_text()
+    expect(police.get_by_test_id("export-status")).to_have_text("Awaiting consent")
+    expect(police.locator("main")).to_contain_text("Blocked: waiting for consent")
     assert police.get_by_role("button", name="Release export").count() == 0
     axe.check(police)
     export_url = police.url
@@ -64,10 +65,9 @@ def test_export_blocked_until_consent_and_printout_marked_on_every_page(page_fac
     axe.check(partner)
     partner.get_by_role("radio", name="Yes, it can be shared").check()
     partner.get_by_role("button", name="Send decision").click()
-    assert "Decision sent" in partner.locator(".govuk-notification-banner").inner_text()
-
+    expect(partner.locator(".govuk-notification-banner")).to_contain_text("Decision sent")
     police.goto(export_url)
-    assert police.get_by_test_id("export-status").inner_text() == "Ready"
+    expect(police.get_by_test_id("export-status")).to_have_text("Ready")
     police.get_by_role("button", name="Release export").click()
     police.get_by_role("link", name="Open the marked printout").click()
     axe.check(police)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from gainportal.db import db_session
 from gainportal.models import AnswerOutcome, InformationRequest, Nominal, NominalRole, Operation, Role
@@ -46,14 +47,14 @@ def test_nickname_and_misspelt_surname_confirmed_by_the_analyst(page_factory, ma
     page.get_by_role("link", name="Cross-matching").click()
     axe.check(page)
     card = page.get_by_test_id("candidate").first
-    assert "O'NEILL, Darren" in card.inner_text()
-    assert card.get_by_test_id("tier").inner_text() == "Strong"
+    expect(card).to_contain_text("O'NEILL, Darren")
+    expect(card.get_by_test_id("tier")).to_have_text("Strong")
     assert card.locator("mark").count() == 1
     screenshot(page, "matching-queue")
     card.get_by_label("Reason for your decision").fill("Nickname, surname and the vehicle match")
     card.get_by_role("button", name=re.compile("Confirm match")).click()
-    assert "Match confirmed" in page.locator(".govuk-notification-banner").inner_text()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Match confirmed")
     axe.check(page)
     page.goto(f"/operations/{cycle.operation_id}")
-    assert "O'NEILL, Darren" in page.get_by_test_id("confirmed-matches").inner_text()
+    expect(page.get_by_test_id("confirmed-matches")).to_contain_text("O'NEILL, Darren")
     axe.check(page)

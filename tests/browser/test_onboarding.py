@@ -7,6 +7,7 @@ import time
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 from gainportal.models import AgencyKind, Clearance, Role
 from tests.browser.conftest import screenshot
@@ -54,8 +55,8 @@ def test_invitation_to_sign_out(page_factory, make, axe):
     admin_page.get_by_role("button", name="Invite a user").click()
     axe.check(admin_page)
     admin_page.get_by_role("button", name="Send invitation").click()  # empty form first
-    assert admin_page.title().startswith("Error: ")
-    assert admin_page.locator(".govuk-error-summary").get_by_text("Enter the person's full name").is_visible()
+    expect(admin_page).to_have_title(re.compile(r"^Error: "))
+    expect(admin_page.locator(".govuk-error-summary").get_by_text("Enter the person's full name")).to_be_visible()
     axe.check(admin_page)
     admin_page.get_by_label("Full name").fill("Riley Council-Officer")
     admin_page.get_by_label("Email address").fill("riley@council.example.gov.uk")
@@ -74,8 +75,8 @@ def test_invitation_to_sign_out(page_factory, make, axe):
     page.get_by_label("Create a password").fill("password")
     page.get_by_label("Confirm your password").fill("password")
     page.get_by_role("button", name="Create account").click()
-    assert page.title().startswith("Error: ")
-    assert page.locator(".govuk-error-summary").get_by_text("Password must be 12 characters or more").is_visible()
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    expect(page.locator(".govuk-error-summary").get_by_text("Password must be 12 characters or more")).to_be_visible()
     axe.check(page)
     page.get_by_label("Create a password").fill(NEW_PASSWORD)
     page.get_by_label("Confirm your password").fill(NEW_PASSWORD)
@@ -87,13 +88,13 @@ def test_invitation_to_sign_out(page_factory, make, axe):
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/sign-in/set-up-authenticator")
     axe.check(page)
-    assert page.locator(".app-qr svg").is_visible()
+    expect(page.locator(".app-qr svg")).to_be_visible()
     secret = page.get_by_test_id("totp-secret").inner_text().replace(" ", "")
     screenshot(page, "onboarding-enrol-totp")
     page.get_by_label("Enter the 6-digit code from your app").fill("000000" if pyotp.TOTP(secret).now() != "000000" else "111111")
     page.get_by_role("button", name="Continue").click()
-    assert page.title().startswith("Error: ")
-    assert page.locator(".govuk-error-summary").get_by_text("Enter the 6-digit code shown in your authenticator app").is_visible()
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    expect(page.locator(".govuk-error-summary").get_by_text("Enter the 6-digit code shown in your authenticator app")).to_be_visible()
     axe.check(page)
     enrol_code = pyotp.TOTP(secret).now()
     page.get_by_label("Enter the 6-digit code from your app").fill(enrol_code)
@@ -106,7 +107,7 @@ def test_invitation_to_sign_out(page_factory, make, axe):
     axe.check(page)
     bar = page.get_by_test_id("user-bar").inner_text()
     assert "Riley Council-Officer" in bar and "Test Borough Council" in bar
-    assert page.locator(".app-marking--top").inner_text() == "OFFICIAL-SENSITIVE"
+    expect(page.locator(".app-marking--top")).to_have_text("OFFICIAL-SENSITIVE")
     screenshot(page, "onboarding-dashboard")
     page.get_by_role("button", name="Sign out").click()
     page.get_by_role("heading", name="You have signed out").wait_for()
@@ -120,13 +121,13 @@ def test_invitation_to_sign_out(page_factory, make, axe):
     page.wait_for_url("**/sign-in/security-code")
     page.get_by_label("Security code").fill("12345x")
     page.get_by_role("button", name="Continue").click()
-    assert page.title().startswith("Error: ")
-    assert page.locator(".govuk-error-summary").get_by_text("The code is not correct", exact=False).is_visible()
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    expect(page.locator(".govuk-error-summary").get_by_text("The code is not correct", exact=False)).to_be_visible()
     axe.check(page)
     page.get_by_label("Security code").fill(_fresh_code(secret, enrol_code))
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url(re.compile(r".*/$"))
-    assert "Riley Council-Officer" in page.get_by_test_id("user-bar").inner_text()
+    expect(page.get_by_test_id("user-bar")).to_contain_text("Riley Council-Officer")
     page.get_by_role("button", name="Sign out").click()
     page.get_by_role("heading", name="You have signed out").wait_for()
     assert len(axe.checked) >= 12
@@ -144,13 +145,13 @@ def test_locked_account_shows_clear_error(page_factory, make, axe, settings):
         with page.expect_navigation():
             page.get_by_role("button", name="Sign in").click()
     summary = page.locator(".govuk-error-summary")
-    assert summary.get_by_text("Your account is locked", exact=False).is_visible()
-    assert page.title().startswith("Error: ")
+    expect(summary.get_by_text("Your account is locked", exact=False)).to_be_visible()
+    expect(page).to_have_title(re.compile(r"^Error: "))
     axe.check(page)
     # The right password does not open a locked account.
     page.get_by_label("Email address").fill(user.email)
     page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
     with page.expect_navigation():
         page.get_by_role("button", name="Sign in").click()
-    assert page.locator(".govuk-error-summary").get_by_text("Your account is locked", exact=False).is_visible()
+    expect(page.locator(".govuk-error-summary").get_by_text("Your account is locked", exact=False)).to_be_visible()
     screenshot(page, "locked-account")
