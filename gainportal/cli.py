@@ -1,6 +1,7 @@
 """The ``gainportal`` command."""
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -18,6 +19,8 @@ def _app():
 @click.group()
 def main() -> None:
     """GAIN Portal administration."""
+    # The database, uploads and keyring this process writes are for this service alone.
+    os.umask(0o077)
 
 
 @main.group()
