@@ -28,8 +28,12 @@ def _hash(sid: str) -> str:
 
 
 def start_session(user: User) -> UserSession:
-    """Rotate: whatever the browser held before (including pre-MFA state) is discarded."""
+    """Rotate: whatever the browser held before (including pre-MFA state) is discarded,
+    except where the person was going when they were asked to sign in."""
+    next_url = session.get("next_url")
     session.clear()
+    if next_url:
+        session["next_url"] = next_url
     sid = secrets.token_urlsafe(32)
     record = UserSession(
         sid_hash=_hash(sid),

@@ -84,10 +84,7 @@ def mfa_set_up():
         except AccountError as exc:
             form.code.errors = list(form.code.errors) + [str(exc)]
         else:
-            next_url = session.get("next_url")
             start_session(user)
-            if next_url:
-                session["next_url"] = next_url
             session["recovery_codes_to_show"] = codes
             return redirect(url_for("auth.recovery_codes"))
     uri = totp.provisioning_uri(secret, user.email)
@@ -121,10 +118,7 @@ def mfa_verify():
         except AccountError as exc:
             form.code.errors = list(form.code.errors) + [str(exc)]
         else:
-            next_url = session.get("next_url")
             start_session(user)
-            if next_url:
-                session["next_url"] = next_url
             if factor == "recovery_code":
                 left = accounts.unused_recovery_codes(db_session(), user)
                 flash(f"You used a recovery code. You have {left} left.", "info")
