@@ -33,3 +33,6 @@ from gainportal.models.circulation import (  # noqa: E402,F401  GAIN co-ordinati
     AgencyGroup, AgencyGroupMember, Circulation, CirculationResult, CirculationSubject, CirculationTarget,
     DisruptionAction, GainReferral,
 )
+from gainportal.models.association import (  # noqa: E402,F401  family links and OCG links (issues 6, 7)
+    LinkKind, LinkSource, NominalAssociation, OperationAssociation, OperationLinkKind,
+)
