@@ -48,6 +48,10 @@ class Settings:
     smtp_host: str = ""
     smtp_port: int = 25
     mail_from: str = "no-reply@gainportal.local"
+    # Background jobs (gainportal/jobs.py): the queue's name (a key prefix on Redis), and
+    # immediate mode, which runs a job inline in the caller (tests of unrelated code only).
+    jobs_name: str = "gainportal"
+    jobs_immediate: bool = False
 
     @property
     def is_production(self) -> bool:
@@ -61,6 +65,7 @@ _ENV_OVERRIDES = {
     "GAINPORTAL_KEYRING_FILE": "keyring_file",
     "GAINPORTAL_SMTP_HOST": "smtp_host",
     "GAINPORTAL_SESSION_IDLE_MINUTES": "session_idle_minutes",
+    "GAINPORTAL_JOBS_NAME": "jobs_name",
 }
 
 
