@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     from gainportal import db, web
     from gainportal.security import sealing, sessions
 
-    database = db.Database(settings.database_url)
+    database = db.Database(settings.database_url, settings)
     database.init_app(app)
     app.extensions["gainportal_keyring"] = sealing.load_keyring(settings)
     sessions.init_login(app)

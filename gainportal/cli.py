@@ -305,6 +305,33 @@ def _register_match_file() -> None:
 _register_match_file()
 
 
+def _register_seed_scale() -> None:
+    from gainportal.scale_seed_cli import seed_scale_command
+
+    main.add_command(seed_scale_command)
+
+
+_register_seed_scale()
+
+
+def _register_worker() -> None:
+    from gainportal.jobs import worker_command
+
+    main.add_command(worker_command)
+
+
+_register_worker()
+
+
+def _register_serve() -> None:
+    from gainportal.serve_cli import serve_command
+
+    main.add_command(serve_command)
+
+
+_register_serve()
+
+
 @main.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)

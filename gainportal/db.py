@@ -5,6 +5,8 @@ the audit row that records it land in the same transaction or not at all.
 """
 from __future__ import annotations
 
+import os
+import weakref
 from datetime import datetime, timezone
 
 from flask import Flask, g, has_app_context, current_app
@@ -48,15 +50,44 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, settings=None) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
                                hide_parameters=True)
         _configure_sqlite(engine)
-        return engine
+        return _track(engine)
+    options = {"pool_size": 10, "max_overflow": 10, "pool_timeout": 30, "pool_recycle": 1800}
+    connect_args = {"connect_timeout": 5, "application_name": "gainportal"}
+    if settings is not None:
+        options = {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow,
+                   "pool_timeout": settings.db_pool_timeout_seconds,
+                   "pool_recycle": settings.db_pool_recycle_seconds}
+        if settings.db_statement_timeout_ms > 0:
+            connect_args["options"] = f"-c statement_timeout={int(settings.db_statement_timeout_ms)}"
+    # pool_pre_ping: a connection PostgreSQL dropped (restart, failover, idle kill) is noticed
+    # and replaced when checked out, so the app recovers without being restarted.
     # hide_parameters: bound values (answers, names typed at sign-in) never reach SQL logs.
-    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_recycle=1800,
-                         hide_parameters=True)
+    return _track(create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args=connect_args,
+                                **options))
+
+
+# Engines made before a fork (gunicorn --preload, multiprocessing) must not share pooled
+# sockets with the parent: the child drops its inherited connections without closing them.
+_engines: "weakref.WeakSet[Engine]" = weakref.WeakSet()
+
+
+def _track(engine: Engine) -> Engine:
+    _engines.add(engine)
+    return engine
+
+
+def _dispose_after_fork() -> None:
+    for engine in list(_engines):
+        engine.dispose(close=False)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_dispose_after_fork)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -78,9 +109,9 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 class Database:
-    def __init__(self, url: str):
+    def __init__(self, url: str, settings=None):
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, settings)
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
 
     def init_app(self, app: Flask) -> None:

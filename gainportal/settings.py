@@ -52,6 +52,22 @@ class Settings:
     # immediate mode, which runs a job inline in the caller (tests of unrelated code only).
     jobs_name: str = "gainportal"
     jobs_immediate: bool = False
+    # Serving (docs/deployment.md). Each gunicorn worker holds its own pool: size it to the
+    # worker's threads, so hosts x workers x (pool + overflow) stays under PostgreSQL's
+    # max_connections with room for the job worker and administrators.
+    db_pool_size: int = 5
+    db_max_overflow: int = 2
+    db_pool_timeout_seconds: int = 10
+    db_pool_recycle_seconds: int = 1800
+    # A runaway query is cancelled rather than holding a worker and a connection (0 = off).
+    # Off by default so long CLI jobs (seeding, key rotation) are not cut short;
+    # config/gunicorn.conf.py turns it on for the web workers.
+    db_statement_timeout_ms: int = 0
+    log_format: str = "json"  # "json" (one object a line) or "text"
+    log_level: str = "INFO"
+    log_requests: bool = True
+    # How many proxies in front of the app set X-Forwarded-For/-Proto/-Host (0: trust none).
+    proxy_fix_hops: int = 0
 
     @property
     def is_production(self) -> bool:
@@ -66,6 +82,19 @@ _ENV_OVERRIDES = {
     "GAINPORTAL_SMTP_HOST": "smtp_host",
     "GAINPORTAL_SESSION_IDLE_MINUTES": "session_idle_minutes",
     "GAINPORTAL_JOBS_NAME": "jobs_name",
+    # Serving and load testing: set per host by the deployment, never by editing code.
+    "GAINPORTAL_SECURE_COOKIES": "secure_cookies",
+    "GAINPORTAL_SIGN_IN_RATE_LIMIT": "sign_in_rate_limit",
+    "GAINPORTAL_SIGN_IN_ACCOUNT_RATE_LIMIT": "sign_in_account_rate_limit",
+    "GAINPORTAL_MFA_RATE_LIMIT": "mfa_rate_limit",
+    "GAINPORTAL_DB_POOL_SIZE": "db_pool_size",
+    "GAINPORTAL_DB_MAX_OVERFLOW": "db_max_overflow",
+    "GAINPORTAL_DB_POOL_TIMEOUT_SECONDS": "db_pool_timeout_seconds",
+    "GAINPORTAL_DB_STATEMENT_TIMEOUT_MS": "db_statement_timeout_ms",
+    "GAINPORTAL_LOG_FORMAT": "log_format",
+    "GAINPORTAL_LOG_LEVEL": "log_level",
+    "GAINPORTAL_LOG_REQUESTS": "log_requests",
+    "GAINPORTAL_PROXY_FIX_HOPS": "proxy_fix_hops",
 }
 
 

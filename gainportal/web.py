@@ -51,6 +51,9 @@ def init_web(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
     CSRFProtect(app)
+    from gainportal.serving import init_serving
+
+    init_serving(app)
     _init_rate_limits(app)
 
     @app.route("/assets/<path:filename>")
@@ -159,7 +162,7 @@ def _init_error_pages(app: Flask) -> None:
     def render_error(code: int, title: str | None = None, body: str | None = None):
         default_title, default_body = ERROR_PAGES.get(code, ERROR_PAGES[500])
         body = (body or default_body).format(max_mb=app.config["SETTINGS"].max_upload_mb)
-        if request.accept_mimetypes.best == "application/json" or request.path == "/healthz":
+        if request.accept_mimetypes.best == "application/json" or request.path in ("/healthz", "/livez", "/readyz"):
             return json.dumps({"error": title or default_title}), code, {"Content-Type": "application/json"}
         return render_template("errors/error.html", code=code, title=title or default_title, body=body), code
 

@@ -10,7 +10,8 @@ from gainportal.models import Role
 from gainportal.security import access
 
 EXPECTED_PUBLIC = {
-    "auth.sign_in", "auth.sign_out", "auth.accept_invitation", "health.healthz", "static", "govuk_assets",
+    "auth.sign_in", "auth.sign_out", "auth.accept_invitation", "health.healthz", "health.livez", "health.readyz",
+    "static", "govuk_assets",
 }
 EXPECTED_PENDING_MFA = {"auth.mfa_set_up", "auth.mfa_verify"}
 

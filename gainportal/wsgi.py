@@ -1,0 +1,8 @@
+"""The WSGI entry point for gunicorn: ``gunicorn -c config/gunicorn.conf.py``.
+
+Settings come from the environment (GAINPORTAL_ENV, GAINPORTAL_DATABASE_URL, ...) exactly as
+for the CLI; config/gunicorn.conf.py sets the web-only defaults before this is imported.
+"""
+from gainportal import create_app
+
+app = create_app()
