@@ -305,6 +305,15 @@ def _register_match_file() -> None:
 _register_match_file()
 
 
+def _register_worker() -> None:
+    from gainportal.jobs import worker_command
+
+    main.add_command(worker_command)
+
+
+_register_worker()
+
+
 def _register_serve() -> None:
     from gainportal.serve_cli import serve_command
 

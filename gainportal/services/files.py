@@ -242,6 +242,39 @@ def _unlink_quietly(path: Path) -> None:
         pass
 
 
+def sweep_abandoned_uploads(session: Session, older_than_s: float = 3600) -> int:
+    """Remove what a killed or failed upload left behind: ``.part`` files, and sealed files
+    no attachment row names (the process died between sealing and committing). Both are
+    ciphertext under a data key that was never committed, so no one could open them; this
+    only frees the space. Files younger than ``older_than_s`` may belong to an upload still
+    running and are left alone."""
+    import time
+
+    cutoff = time.time() - older_than_s
+    removed = 0
+    candidates = []
+    for path in upload_dir().iterdir():
+        try:
+            if path.stat().st_mtime > cutoff:
+                continue
+        except FileNotFoundError:
+            continue
+        if path.name.startswith(".") and path.name.endswith(".part"):
+            _unlink_quietly(path)
+            removed += 1
+        elif path.suffix == ".sealed" and re.fullmatch(r"[0-9a-f]{32}", path.stem):
+            candidates.append(path)
+    if candidates:
+        known = set(session.scalars(select(Attachment.uid).where(Attachment.uid.in_([p.stem for p in candidates]))))
+        for path in candidates:
+            if path.stem not in known:
+                _unlink_quietly(path)
+                removed += 1
+    if removed:
+        log.info("removed %d abandoned upload file(s)", removed)
+    return removed
+
+
 def delete_upload(attachment: Attachment) -> bool:
     """Remove the sealed file; True if there was one."""
     if not attachment.uid:

@@ -1,12 +1,15 @@
 """Analysts: the nominal register import and the cross-match review queue."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import logging
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
+from gainportal import jobs
 from gainportal.db import db_session, utcnow
 from gainportal.forms.common import clean_text
 from gainportal.models import MatchCandidate, Operation, Role
@@ -17,6 +20,7 @@ from gainportal.services import audit, answer_matching, nominal_register
 from gainportal.services.operations import log_decision
 
 bp = Blueprint("matching", __name__)
+log = logging.getLogger("gainportal.matching")
 ANALYSTS = (Role.ANALYST, Role.SUPERVISOR)
 PAGE_SIZE = 50
 
@@ -38,7 +42,8 @@ def queue():
                      .order_by(MatchCandidate.tier.desc(), MatchCandidate.score.desc())
                      .limit(PAGE_SIZE)).all()
     items = [(c, nominal_visible(current_user, c)) for c in rows]
-    return render_template("views/matching/queue.html", items=items, highlighted=highlighted, form=FlaskForm())
+    return render_template("views/matching/queue.html", items=items, highlighted=highlighted, form=FlaskForm(),
+                           rematch=_rematch_progress())
 
 
 @bp.post("/matches/<int:candidate_id>/<any(confirm, reject):decision>")
@@ -71,11 +76,33 @@ def decide(candidate_id: int, decision: str):
 @bp.post("/matches/rematch")
 @signed_in(*ANALYSTS)
 def rematch():
+    """Queue a re-match of every answer for the background worker; the queue page shows
+    its progress."""
     if FlaskForm().validate_on_submit():
-        created = answer_matching.rematch_all(db_session())
-        audit.record(db_session(), "rematch_run", detail={"candidates": created})
-        flash(f"All answers re-matched against the register: {created} new candidates", "success")
-    return redirect(url_for("matching.queue"))
+        s = db_session()
+        # In immediate mode the job runs here, in a session of its own: on SQLite this
+        # request must not be holding the write lock while it does.
+        s.commit()
+        started, _status = jobs.start_rematch(current_app.config["SETTINGS"], current_user.id)
+        audit.record(s, "rematch_requested", detail={"started": started})
+        if started:
+            flash("Re-matching has started. Its progress is shown below.", "success")
+        else:
+            flash("A re-match is already running. Its progress is shown below.", "success")
+    return redirect(url_for("matching.queue", _anchor="rematch"))
+
+
+def _rematch_progress() -> dict | None:
+    try:
+        status = jobs.rematch_status(jobs.huey_for(current_app.config["SETTINGS"]))
+    except Exception:  # noqa: BLE001 - the queue must still show if the job store is down
+        log.exception("could not read the re-match status")
+        return {"state": "unknown"}
+    if not status:
+        return None
+    total, done = status.get("total"), status.get("done") or 0
+    percent = int(100 * done / total) if total else (100 if status["state"] == "done" else 0)
+    return {**status, "percent": percent}
 
 
 @bp.route("/nominals/import", methods=["GET", "POST"])

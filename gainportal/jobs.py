@@ -1,0 +1,225 @@
+"""Background jobs on huey: re-matching every answer, notifications and retention runs.
+
+The queue lives in SQLite under the instance folder by default and in Redis when
+``GAINPORTAL_REDIS_URL`` is set, so web processes on any host enqueue and one or more
+``gainportal worker`` processes run the jobs. A job reports its progress under a key in
+huey's own storage, which is what the matching page reads; nothing about a job's content
+(answers, names) is ever put there.
+
+Notifications run every 15 minutes and retention once a day (02:30 UTC) from the worker
+started with periodic tasks; run the others with ``--no-periodic``. Both are safe to run
+twice (reminders are de-duplicated, shredding skips what is already shredded).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+
+import click
+from huey import RedisHuey, SqliteHuey, crontab
+from huey.api import Huey
+from huey.exceptions import TaskLockedException
+
+log = logging.getLogger("gainportal.jobs")
+
+REMATCH_STATUS = "gainportal:rematch:status"
+REMATCH_LOCK = "gainportal-rematch"
+# A run whose status has not moved for this long died with its worker: a new one may start.
+STALE_AFTER = timedelta(minutes=10)
+# The re-match commits after this many responses, so on SQLite it never holds the write
+# lock (and so every partner's submission) for a whole run, and a killed run keeps its work.
+REMATCH_BATCH = 50
+NOTIFY_SCHEDULE = crontab(minute="*/15")
+RETENTION_SCHEDULE = crontab(hour="2", minute="30")
+
+_hueys: dict[tuple, Huey] = {}
+_apps: dict = {}
+_lock = threading.Lock()
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def huey_for(settings) -> Huey:
+    """The queue these settings point at, with the portal's tasks registered on it."""
+    key = (settings.redis_url, str(settings.instance_path), settings.jobs_name, settings.jobs_immediate)
+    with _lock:
+        huey = _hueys.get(key)
+        if huey is None:
+            # Results are not kept: a job's outcome is in its status key and the audit trail.
+            if settings.redis_url:
+                huey = RedisHuey(settings.jobs_name, url=settings.redis_url, results=False,
+                                 immediate=settings.jobs_immediate)
+            else:
+                settings.instance_path.mkdir(parents=True, exist_ok=True)
+                huey = SqliteHuey(settings.jobs_name, filename=str(settings.instance_path / "jobs.db"),
+                                  results=False, immediate=settings.jobs_immediate)
+            huey.gainportal_tasks = _register(huey, settings)
+            _hueys[key] = huey
+        return huey
+
+
+def _app(settings):
+    """One app per settings per process: a job needs the database, keyring and config."""
+    from gainportal import create_app
+
+    with _lock:
+        app = _apps.get(settings)
+        if app is None:
+            app = _apps[settings] = create_app(settings)
+        return app
+
+
+def _register(huey: Huey, settings) -> dict:
+    @huey.task(name="rematch_all")
+    def rematch_all(by_user_id: int | None = None) -> int | None:
+        try:
+            with huey.lock_task(REMATCH_LOCK):
+                return _rematch(huey, settings, by_user_id)
+        except TaskLockedException:
+            log.info("a re-match is already running; this request is covered by it")
+            return None
+
+    @huey.task(name="notify")
+    def notify() -> tuple[int, int]:
+        return _notify(huey, settings)
+
+    @huey.task(name="retention_run")
+    def retention_run() -> int:
+        return _retention(huey, settings)
+
+    @huey.periodic_task(NOTIFY_SCHEDULE, name="notify_periodic")
+    def notify_periodic():
+        return _notify(huey, settings)
+
+    @huey.periodic_task(RETENTION_SCHEDULE, name="retention_periodic")
+    def retention_periodic():
+        return _retention(huey, settings)
+
+    return {"rematch_all": rematch_all, "notify": notify, "retention_run": retention_run}
+
+
+# --- re-matching ---------------------------------------------------------------------------
+def rematch_status(huey: Huey) -> dict | None:
+    """The latest re-match's state (queued, running, done or failed) and its counts."""
+    status = huey.get(REMATCH_STATUS, peek=True)
+    if status and status["state"] in ("queued", "running"):
+        updated = datetime.fromisoformat(status["updated_at"])
+        if datetime.now(timezone.utc) - updated > STALE_AFTER:
+            status = {**status, "state": "failed", "stale": True}
+    return status
+
+
+def _put_status(huey: Huey, **fields) -> None:
+    huey.put(REMATCH_STATUS, {**fields, "updated_at": _now()})
+
+
+def start_rematch(settings, by_user_id: int | None) -> tuple[bool, dict]:
+    """Queue a re-match unless one is queued or running; (started, status)."""
+    huey = huey_for(settings)
+    status = rematch_status(huey)
+    if status and status["state"] in ("queued", "running"):
+        return False, status
+    if status and status.get("stale"):
+        # Its worker died holding the lock; nothing else can be running it after this long.
+        huey.lock_task(REMATCH_LOCK).clear()
+    _put_status(huey, state="queued", done=0, total=None, created=None, requested_at=_now(), by=by_user_id)
+    huey.gainportal_tasks["rematch_all"](by_user_id)
+    return True, rematch_status(huey)
+
+
+def _rematch(huey: Huey, settings, by_user_id: int | None) -> int:
+    from gainportal.db import db_session
+    from gainportal.models import User
+    from gainportal.services import answer_matching, audit
+
+    started = _now()
+    _put_status(huey, state="running", done=0, total=None, created=None, started_at=started, by=by_user_id)
+    with _app(settings).app_context():
+        s = db_session()
+        last_report = [0.0]
+
+        def progress(done: int, total: int) -> None:
+            if done % REMATCH_BATCH == 0:
+                s.commit()
+            now = time.monotonic()
+            if done == total or now - last_report[0] >= 0.5:
+                last_report[0] = now
+                _put_status(huey, state="running", done=done, total=total, created=None, started_at=started,
+                            by=by_user_id)
+
+        try:
+            created = answer_matching.rematch_all(s, progress)
+            actor = s.get(User, by_user_id) if by_user_id else None
+            audit.record(s, "rematch_run", detail={"candidates": created}, actor=actor)
+            s.commit()
+        except BaseException:
+            s.rollback()
+            _put_status(huey, state="failed", done=0, total=None, created=None, started_at=started, by=by_user_id)
+            log.exception("re-match failed")
+            raise
+    status = huey.get(REMATCH_STATUS, peek=True) or {}
+    total = status.get("total") or 0
+    _put_status(huey, state="done", done=total, total=total, created=created, started_at=started,
+                finished_at=_now(), by=by_user_id)
+    return created
+
+
+# --- notifications and retention ----------------------------------------------------------
+def _notify(huey: Huey, settings) -> tuple[int, int]:
+    from gainportal.db import db_session
+    from gainportal.services import notifications
+
+    with _app(settings).app_context():
+        s = db_session()
+        queued = notifications.queue_deadline_reminders(s)
+        sent = notifications.send_outbox(s)
+        s.commit()
+    huey.put("gainportal:notify:last", {"at": _now(), "queued": queued, "sent": sent})
+    return queued, sent
+
+
+def _retention(huey: Huey, settings) -> int:
+    from gainportal.db import db_session, get_db
+    from gainportal.services import files, retention
+
+    with _app(settings).app_context():
+        result = retention.run(db_session())
+        engine = get_db().engine
+        if engine.dialect.name == "sqlite":
+            # Old pages in the WAL may still hold the wrapped keys until a checkpoint.
+            raw = engine.raw_connection()
+            try:
+                raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                raw.close()
+        swept = files.sweep_abandoned_uploads(db_session())
+    huey.put("gainportal:retention:last", {"at": _now(), "shredded": len(result.shredded), "parts_swept": swept})
+    return len(result.shredded)
+
+
+# --- the worker command ----------------------------------------------------------------------
+@click.command("worker")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 32),
+              help="Jobs run at once in this process (threads)")
+@click.option("--periodic/--no-periodic", default=True, show_default=True,
+              help="Also run the notification and retention schedules (one worker per deployment is enough)")
+def worker_command(workers: int, periodic: bool) -> None:
+    """Run background jobs: re-matching, notifications and retention (huey consumer)."""
+    from gainportal.settings import load_settings
+
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # A consumer in immediate mode would have no queue to read.
+    settings = load_settings(jobs_immediate=False)
+    huey = huey_for(settings)
+    _app(settings)  # fail now, not on the first job, if the database or keyring is wrong
+    where = "Redis" if settings.redis_url else f"SQLite at {settings.instance_path / 'jobs.db'}"
+    click.echo(f"Worker for queue {settings.jobs_name!r} on {where}, {workers} thread(s)"
+               f"{', with schedules' if periodic else ''}")
+    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=periodic,
+                                    check_worker_health=True)
+    consumer.run()

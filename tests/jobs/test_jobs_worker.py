@@ -1,0 +1,124 @@
+"""Background jobs across processes: the analyst starts a re-match on the web, a real
+`gainportal worker` process picks it up from the shared queue (SQLite in the instance
+folder, or Redis), and the matching page shows its progress until it is done."""
+from __future__ import annotations
+
+import re
+import subprocess
+import uuid
+
+import pytest
+import redis
+from sqlalchemy import func, select
+
+from gainportal.db import db_session
+from gainportal.models import AnswerOutcome, AuditEvent, InformationRequest, MatchCandidate, Operation, Role
+from gainportal.services import answer_matching, nominal_register, responses
+from gainportal.services.responses import AnswerInput
+from gainportal.settings import load_settings
+from tests.conftest import TEST_SECRET_KEY, post_form, sign_in
+from tests.cycle_factories import Cycle
+from tests.processes import BIN, portal_env, start_worker, wait_for
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+REGISTER = """nominal_id,forenames,surname,aliases,dob,address,postcode,vrms,phones,ocg_ref,role
+N-1,Gary,Smith,Gaz,1985-04-03,14 Acacia Road,LS6 2AB,YX19KLM,07700900123,{ref},principal
+"""
+
+
+def _redis_up() -> bool:
+    try:
+        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(params=["sqlite-queue", "redis-queue"])
+def queue(request):
+    if request.param == "redis-queue" and not _redis_up():
+        pytest.skip("Redis not reachable at 127.0.0.1:6379")
+    name = f"gainportal-test-{uuid.uuid4().hex[:10]}"
+    yield request.param, name
+    if request.param == "redis-queue":
+        client = redis.Redis.from_url(REDIS_URL)
+        for key in client.scan_iter(f"*{name}*"):
+            client.delete(key)
+
+
+@pytest.fixture
+def settings(database_url, tmp_path, queue):
+    kind, name = queue
+    return load_settings("test", database_url=database_url, instance_path=tmp_path / "instance",
+                         secret_key=TEST_SECRET_KEY, jobs_name=name, jobs_immediate=False,
+                         redis_url=REDIS_URL if kind == "redis-queue" else "")
+
+
+def _progress(client) -> tuple[str, str]:
+    page = client.get("/matches").get_data(as_text=True)
+    match = re.search(r'data-testid="rematch-progress" data-state="(\w+)"(.*?)</div>', page, re.S)
+    return (match.group(1), re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(2)))) if match else ("", "")
+
+
+def test_a_rematch_started_on_the_web_is_run_by_a_worker_process(app, make, tmp_path, settings):
+    answer_matching.forget()
+    cycle = Cycle(app, make)
+    analyst = make.user(agency=cycle.force, role=Role.ANALYST)
+    cycle.indoctrinate(analyst)
+    # Answers arrive while the register is empty, so nothing is matched on arrival ...
+    request_ids = [cycle.draft(issue=True) for _ in range(3)]
+    with app.app_context():
+        s = db_session()
+        for n, request_id in enumerate(request_ids):
+            req = s.get(InformationRequest, request_id)
+            texts = ["A man called Gaz Smyth (dob 3/4/85) at 14 Acacia Rd." if n == 0 and i == 0 else "Nothing known."
+                     for i in range(len(req.questions))]
+            responses.save_draft(s, req, [AnswerInput(q.id, AnswerOutcome.ANSWERED, text)
+                                          for q, text in zip(req.questions, texts)], cycle.spoc)
+            responses.submit(s, req, cycle.spoc, f"job-{request_id}")
+        s.commit()
+        # ... then the register is imported, and only a re-match finds the man.
+        op = s.get(Operation, cycle.operation_id)
+        nominal_register.import_csv(s, REGISTER.format(ref=op.reference), {op.reference: op}, s.merge(analyst),
+                                    commit=True)
+        s.commit()
+        assert s.scalar(select(func.count(MatchCandidate.id))) == 0
+
+    client = app.test_client()
+    sign_in(client, analyst)
+    assert _progress(client)[0] == ""
+    started = post_form(client, "/matches/rematch", {}, form_page="/matches")
+    assert started.status_code == 302 and started.headers["Location"].endswith("/matches#rematch")
+    # No worker yet: the job waits in the shared queue, and the page says so.
+    state, text = _progress(client)
+    assert state == "queued" and "Waiting for the background worker" in text and "Refresh progress" in text
+    again = post_form(client, "/matches/rematch", {}, form_page="/matches", follow_redirects=True)
+    assert "A re-match is already running" in again.get_data(as_text=True)
+
+    worker = start_worker(settings, tmp_path / "worker.log")
+    try:
+        seen = set()
+
+        def finished():
+            state, text = _progress(client)
+            seen.add(state)
+            return (state, text) if state in ("done", "failed") else None
+
+        state, text = wait_for(finished, timeout=90, interval=0.3, what="the re-match to finish")
+        assert state == "done", (text, worker.output())
+        assert "3 responses checked, 1 new candidates to review" in text
+        assert worker.proc.poll() is None, worker.output()
+    finally:
+        worker.stop()
+    assert seen <= {"queued", "running", "done"}
+
+    page = client.get("/matches").get_data(as_text=True)
+    assert "SMITH, Gary" in page and "Strong" in page
+    with app.app_context():
+        s = db_session()
+        assert s.scalar(select(func.count(MatchCandidate.id))) == 1
+        ran = s.scalars(select(AuditEvent).where(AuditEvent.action == "rematch_run")).all()
+        assert len(ran) == 1 and ran[0].actor_user_id == analyst.id
+        assert s.scalar(select(func.count(AuditEvent.seq)).where(AuditEvent.action == "rematch_requested")) == 2
+    verify = subprocess.run([str(BIN / "gainportal"), "audit", "verify"], env=portal_env(settings),
+                            capture_output=True, text=True, timeout=120)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
