@@ -305,6 +305,15 @@ def _register_match_file() -> None:
 _register_match_file()
 
 
+def _register_seed_scale() -> None:
+    from gainportal.scale_seed_cli import seed_scale_command
+
+    main.add_command(seed_scale_command)
+
+
+_register_seed_scale()
+
+
 def _register_worker() -> None:
     from gainportal.jobs import worker_command
 

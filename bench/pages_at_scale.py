@@ -1,0 +1,156 @@
+"""Per-page timings at scale, through the Flask test client (no network, no server).
+
+Run after `gainportal seed-scale` against the same database (see bench/README.md):
+
+    GAINPORTAL_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/gainportal_scale \
+    GAINPORTAL_INSTANCE_PATH=instance-scale .venv/bin/python bench/pages_at_scale.py [--runs 5] [--json out.json]
+
+Signs in one account of each role from the credentials file seed-scale wrote, then requests
+each main page of that role `--runs` times after one warm-up, and prints the median and worst
+time and the number of SQL statements per page. Save two runs with --json and compare them
+with --before old.json to print before/after side by side.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import pyotp
+from sqlalchemy import event, func, select
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from gainportal import create_app  # noqa: E402
+from gainportal.db import db_session, get_db  # noqa: E402
+from gainportal.models import InformationRequest, Operation, Role, User  # noqa: E402
+from gainportal.security.permissions import visible_to  # noqa: E402
+
+CSRF_MARK = 'name="csrf_token"'
+
+
+def _csrf(html: str) -> str:
+    at = html.index(CSRF_MARK)
+    window = html[max(0, at - 300):at + 300]
+    value = window.split('value="', 1)[1] if 'value="' in window else ""
+    return value.split('"', 1)[0]
+
+
+def _post(client, url, data):
+    page = client.get(url)
+    return client.post(url, data={**data, "csrf_token": _csrf(page.get_data(as_text=True))})
+
+
+def sign_in(client, email: str, password: str, secret: str) -> None:
+    r = _post(client, "/sign-in", {"email": email, "password": password})
+    if r.status_code != 302:
+        raise SystemExit(f"sign-in failed for {email}: {r.status_code}")
+    r = _post(client, "/sign-in/security-code", {"code": pyotp.TOTP(secret).now()})
+    if r.status_code != 302:
+        raise SystemExit(f"security code refused for {email}: {r.status_code}")
+
+
+def pages_for(app, email: str) -> list[tuple[str, str]]:
+    """The main pages of this person's role, with item ids they may see."""
+    with app.test_request_context():
+        s = db_session()
+        user = s.scalar(select(User).where(User.email == email))
+        from flask_login import login_user
+        login_user(user)
+        role = user.role
+        if role is Role.ADMIN:
+            return [("admin users", "/admin/users"), ("admin agencies", "/admin/agencies")]
+        if role.is_partner:
+            req_id = s.scalar(select(InformationRequest.id).where(visible_to(user, InformationRequest))
+                              .order_by(InformationRequest.id).limit(1))
+            pages = [("dashboard", "/"), ("inbox", "/partner/requests"),
+                     ("inbox overdue", "/partner/requests?due=overdue"), ("inbox page 5", "/partner/requests?page=5"),
+                     ("checks", "/partner/checks"), ("consents", "/partner/consents")]
+            if req_id:
+                pages.append(("request", f"/partner/requests/{req_id}"))
+            return pages
+        counts = (select(InformationRequest.operation_id, func.count().label("n"))
+                  .where(visible_to(user, InformationRequest)).group_by(InformationRequest.operation_id)
+                  .order_by(func.count().desc()).limit(1))
+        busiest = s.execute(counts).first()
+        op_id = busiest.operation_id if busiest else s.scalar(
+            select(Operation.id).where(visible_to(user, Operation)).limit(1))
+        req_id = s.scalar(select(InformationRequest.id).where(visible_to(user, InformationRequest),
+                                                             InformationRequest.operation_id == op_id).limit(1))
+        pages = [("dashboard", "/"), ("operations", "/operations"), ("operations page 3", "/operations?page=3"),
+                 ("gain", "/gain"), ("matches", "/matches")]
+        if op_id:
+            pages += [("operation", f"/operations/{op_id}"), ("decisions", f"/operations/{op_id}/decisions"),
+                      ("operation gain", f"/operations/{op_id}/gain"), ("products", f"/operations/{op_id}/products"),
+                      ("performance", f"/operations/{op_id}/products/performance"),
+                      ("ocg on a page", f"/operations/{op_id}/products/ocg-on-a-page")]
+        if req_id:
+            pages.append(("request", f"/requests/{req_id}"))
+        return pages
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--credentials", default=None)
+    parser.add_argument("--json", default=None, help="write the figures here")
+    parser.add_argument("--before", default=None, help="a previous --json file to compare with")
+    args = parser.parse_args()
+    app = create_app()
+    settings = app.config["SETTINGS"]
+    creds = json.loads(Path(args.credentials or Path(settings.instance_path) / "scale-users.json").read_text())
+    statements = [0]
+
+    with app.app_context():
+        engine = get_db().engine
+        print(f"database: {engine.url.render_as_string(hide_password=True)}")
+        with engine.connect() as conn:
+            n_req = conn.scalar(select(func.count()).select_from(InformationRequest))
+            n_ops = conn.scalar(select(func.count()).select_from(Operation))
+        print(f"operations: {n_ops}, requests: {n_req}, runs per page: {args.runs} (after one warm-up)")
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _count(*_a, **_k):
+        statements[0] += 1
+
+    before = json.loads(Path(args.before).read_text()) if args.before else {}
+    results = {}
+    seen_roles = set()
+    header = f"{'role':17} {'page':22} {'median ms':>10} {'max ms':>8} {'SQL':>5} {'status':>6}"
+    if before:
+        header += f" {'before ms':>10}"
+    print(header)
+    for entry in creds["users"]:
+        role = entry["role"]
+        if role in seen_roles:
+            continue
+        seen_roles.add(role)
+        client = app.test_client()
+        sign_in(client, entry["email"], creds["password"], entry["totp_secret"])
+        for label, url in pages_for(app, entry["email"]):
+            client.get(url)  # warm-up: template compile, plan caches
+            times, status = [], None
+            for _ in range(args.runs):
+                statements[0] = 0
+                t0 = time.perf_counter()
+                r = client.get(url)
+                times.append((time.perf_counter() - t0) * 1000)
+                status = r.status_code
+            key = f"{role} {label}"
+            results[key] = {"median_ms": round(statistics.median(times), 1), "max_ms": round(max(times), 1),
+                            "sql": statements[0], "status": status, "url": url}
+            line = (f"{role:17} {label:22} {results[key]['median_ms']:10.1f} {results[key]['max_ms']:8.1f} "
+                    f"{statements[0]:5d} {status:6d}")
+            if before:
+                old = before.get(key, {}).get("median_ms")
+                line += f" {old:10.1f}" if old is not None else f" {'-':>10}"
+            print(line, flush=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
