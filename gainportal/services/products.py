@@ -25,10 +25,11 @@ from gainportal.models import (
     MatchCandidate, Nominal, NominalLink, NominalRole, Operation, PartnerResponse, Pillar, RequestState,
     Requirement, RequirementState, ResponseState, User,
 )
+from gainportal.models.association import LinkKind, NominalAssociation, OperationAssociation, OperationLinkKind
 from gainportal.models.circulation import DisruptionAction
 from gainportal.models.operation import TIER_LABELS
 from gainportal.security.permissions import clearance_covers, visible_to
-from gainportal.services import audit
+from gainportal.services import associations, audit
 
 _RANK = {c: i for i, c in enumerate(Classification)}
 OPEN_REQUEST_STATES = (RequestState.ISSUED, RequestState.ACKNOWLEDGED)
@@ -42,7 +43,17 @@ OCGM_LETTER = {"A": "high capability and intent", "B": "moderate capability and 
 
 ROLE_COLOURS = {"principal": "#d4351c", "significant": "#f47738", "peripheral": "#1d70b8",
                 "associate": "#505a5f", "premises": "#00703c", "vehicle": "#4c2c92", "phone": "#912b88",
-                "business": "#b58840", "answer": "#0b0c0c", "ocg": "#f499be"}
+                "business": "#b58840", "answer": "#0b0c0c", "ocg": "#f499be", "linked_nominal": "#b1b4b6"}
+LEGEND_LABELS = {"principal": "Principal", "significant": "Significant", "peripheral": "Peripheral",
+                 "associate": "Associate", "linked_nominal": "Nominal on another operation", "premises": "Premises",
+                 "vehicle": "Vehicle", "phone": "Phone", "business": "Business", "answer": "Partner answer",
+                 "ocg": "OCG"}
+# Lines between nominals and OCGs: rivalries are drawn red and dashed so they never read as
+# alliances (the legend says so in words too).
+EDGE_LEGEND = {"family": "Family link (solid green)", "association": "Associate or business partner (dotted)",
+               "rival": "Rival or rival OCG (red, dashed)", "ocg_link": "Linked OCG (thick pink)",
+               "other": "Other ties: premises, vehicles, phones, businesses, answers (thin grey)"}
+FAMILY_MAX_NODES = 300
 
 
 def explain_ocgm(band: str | None) -> str:
@@ -75,6 +86,10 @@ class Visible:
     disruptions: list[DisruptionAction] = field(default_factory=list)
     # Other operations (OCGs) the viewer may see that share a nominal: (nominal_id, operation, role).
     other_ocgs: list[tuple[int, Operation, NominalRole]] = field(default_factory=list)
+    # Family links and associations with both ends visible, at least one end on this operation.
+    nominal_links: list[NominalAssociation] = field(default_factory=list)
+    # Linked and rival OCGs recorded against this operation, both operations visible.
+    ocg_associations: list[OperationAssociation] = field(default_factory=list)
 
 
 def gather(s: Session, op: Operation, user: User) -> Visible:
@@ -127,7 +142,9 @@ def gather(s: Session, op: Operation, user: User) -> Visible:
                            .order_by(NominalLink.operation_id)).unique()
         other_ocgs = [(link.nominal_id, link.operation, link.role) for link in others]
     return Visible(op, shown, requirements, requests, responses, interventions, confirmed,
-                   withheld_nominals=len(links) - len(shown), disruptions=disruptions, other_ocgs=other_ocgs)
+                   withheld_nominals=len(links) - len(shown), disruptions=disruptions, other_ocgs=other_ocgs,
+                   nominal_links=associations.links_touching(s, user, nominal_ids),
+                   ocg_associations=associations.ocg_links_of(s, user, op))
 
 
 # --- OCG on a page -----------------------------------------------------------------------
@@ -143,6 +160,7 @@ class Member:
     businesses: list[str]
     vrms: list[str]
     phones: list[str]
+    family: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -158,6 +176,10 @@ class OcgPage:
     interventions: dict[str, list[Intervention]] = field(default_factory=dict)
     disruptions: list[DisruptionAction] = field(default_factory=list)
     ocg_links: dict[str, list[str]] = field(default_factory=dict)  # "REF name" → shared member names
+    rival_ocgs: list[tuple[Operation, str]] = field(default_factory=list)  # (operation, note)
+    linked_ocgs: list[tuple[Operation, str]] = field(default_factory=list)
+    family: dict[str, list[str]] = field(default_factory=dict)  # member name → "Parent of SMITH, Kayleigh"...
+    associates: dict[str, list[str]] = field(default_factory=dict)  # member name → associates and rivals
     ocgm: str = ""
     tier: str = ""
     locality: str = ""
@@ -198,6 +220,18 @@ def ocg_on_a_page(s: Session, op: Operation, user: User) -> OcgPage:
     for nominal_id, other, role in v.other_ocgs:
         ocg_links[f"{other.reference} {other.name}"].append(f"{names[nominal_id]} ({role.label.lower()} there)")
     page.ocg_links = dict(ocg_links)
+    for item in v.ocg_associations:
+        other = item.other_end(op.id)
+        (page.rival_ocgs if item.kind is OperationLinkKind.RIVAL else page.linked_ocgs).append((other, item.note or ""))
+    family: dict[str, list[str]] = defaultdict(list)
+    others: dict[str, list[str]] = defaultdict(list)
+    for item in v.nominal_links:
+        for end in (item.nominal, item.other):
+            if end.id in names:
+                (family if item.kind.is_family else others)[names[end.id]].append(associations.describe(item, end.id))
+    page.family, page.associates = dict(family), dict(others)
+    for member in page.principal + page.significant + page.peripheral:
+        member.family = page.family.get(member.name, [])
     return page
 
 
@@ -218,8 +252,8 @@ def chart_data(s: Session, op: Operation, user: User) -> dict:
             nodes[node_id] = {"id": node_id, "label": label, "kind": kind, "colour": ROLE_COLOURS[kind], **extra}
         return node_id
 
-    def edge(source: str, target: str, label: str) -> None:
-        edges.append({"id": f"e{len(edges) + 1}", "source": source, "target": target, "label": label})
+    def edge(source: str, target: str, label: str, kind: str = "other") -> None:
+        edges.append({"id": f"e{len(edges) + 1}", "source": source, "target": target, "label": label, "kind": kind})
 
     for link in v.links:
         n = link.nominal
@@ -239,6 +273,25 @@ def chart_data(s: Session, op: Operation, user: User) -> dict:
     for nominal_id, other, role in v.other_ocgs:
         edge(f"n{nominal_id}", node(f"o{other.id}", f"{other.reference} {other.name}", "ocg",
                                     reference=other.reference), f"{role.label.lower()} in")
+    on_op = {link.nominal_id for link in v.links}
+    for item in v.nominal_links:
+        for end in (item.nominal, item.other):
+            if end.id not in on_op:
+                node(f"n{end.id}", end.display_name or end.reference, "linked_nominal", reference=end.reference,
+                     role="Nominal on another operation")
+        kind = "family" if item.kind.is_family else "rival" if item.kind is LinkKind.RIVAL else "association"
+        edge(f"n{item.nominal_id}", f"n{item.other_id}", associations.relation_label(item, item.nominal_id).lower(),
+             kind)
+    if v.ocg_associations:
+        this = node(f"o{op.id}", f"{op.reference} {op.name}", "ocg", reference=op.reference)
+        for link in v.links:
+            if link.role is NominalRole.PRINCIPAL:
+                edge(this, f"n{link.nominal_id}", "principal member")
+        for item in v.ocg_associations:
+            other = item.other_end(op.id)
+            rival = item.kind is OperationLinkKind.RIVAL
+            edge(this, node(f"o{other.id}", f"{other.reference} {other.name}", "ocg", reference=other.reference),
+                 "rival OCG" if rival else "linked OCG", "rival" if rival else "ocg_link")
     for m in v.confirmed:
         request = m.answer.response.request
         outcome = m.answer.outcome.label if m.answer.outcome else "Answer"
@@ -246,7 +299,8 @@ def chart_data(s: Session, op: Operation, user: User) -> dict:
                    reference=request.reference)
         edge(f"n{m.nominal_id}", aid, "partner answer")
     return {"nodes": list(nodes.values()), "edges": edges, "marking": op.classification.value,
-            "reference": op.reference, "legend": ROLE_COLOURS}
+            "reference": op.reference, "legend": ROLE_COLOURS, "legend_labels": LEGEND_LABELS,
+            "edge_legend": EDGE_LEGEND}
 
 
 # --- performance ---------------------------------------------------------------------------
@@ -391,3 +445,137 @@ def _csv_safe(value: str) -> str:
     """No spreadsheet formula injection from free text."""
     value = str(value)
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+# --- family tree -------------------------------------------------------------------------------
+@dataclass
+class FamilyTree:
+    nodes: list[dict]
+    edges: list[dict]
+    rows: list[dict]  # the data-table alternative, one row per person
+    generations: int
+    marking: str
+    reference: str
+
+
+def family_tree(s: Session, op: Operation, user: User) -> FamilyTree:
+    """The families of the operation's members: their visible family links, and the visible
+    relatives of those relatives (a grandparent not on the operation still places a child),
+    laid out by generation: parents above children, partners and siblings side by side."""
+    v = gather(s, op, user)
+    roles = {link.nominal_id: link.role for link in v.links}
+    people: dict[int, Nominal] = {link.nominal_id: link.nominal for link in v.links}
+    found = {item.id: item for item in v.nominal_links if item.kind.is_family}
+    frontier = {n for item in found.values() for n in (item.nominal_id, item.other_id)} - set(people)
+    # Two more rings of relatives, each one query, so a large family cannot run away.
+    for _ in range(2):
+        if not frontier or len(people) + len(frontier) > FAMILY_MAX_NODES:
+            break
+        new = [i for i in associations.links_touching(s, user, frontier) if i.kind.is_family and i.id not in found]
+        found.update((i.id, i) for i in new)
+        frontier = {n for i in new for n in (i.nominal_id, i.other_id)} - set(people) - frontier
+    links = sorted(found.values(), key=lambda i: i.id)
+    for item in links:
+        people.setdefault(item.nominal_id, item.nominal)
+        people.setdefault(item.other_id, item.other)
+    in_tree = [n for n in people if any(n in (i.nominal_id, i.other_id) for i in links)]
+    if len(in_tree) > FAMILY_MAX_NODES:
+        in_tree = in_tree[:FAMILY_MAX_NODES]
+    keep = set(in_tree)
+    links = [i for i in links if i.nominal_id in keep and i.other_id in keep]
+    generation = _generations(in_tree, links)
+    positions = _place(in_tree, links, generation)
+
+    def label(n: int) -> str:
+        return people[n].display_name or people[n].reference
+
+    nodes = [{"id": f"n{n}", "label": label(n), "reference": people[n].reference,
+              "kind": roles[n].value if n in roles else "linked_nominal",
+              "colour": ROLE_COLOURS[roles[n].value if n in roles else "linked_nominal"],
+              "role": roles[n].label if n in roles else "Not on this operation",
+              "generation": generation[n], "x": positions[n][0], "y": positions[n][1]} for n in in_tree]
+    edges = [{"id": f"f{i.id}", "source": f"n{i.nominal_id}", "target": f"n{i.other_id}", "kind": i.kind.value,
+              "label": associations.relation_label(i, i.nominal_id).lower()} for i in links]
+    rows = []
+    for n in sorted(in_tree, key=lambda n: (generation[n], label(n))):
+        rel: dict[str, list[str]] = defaultdict(list)
+        for i in links:
+            if n in (i.nominal_id, i.other_id):
+                other = label(i.other_id if i.nominal_id == n else i.nominal_id)
+                heading = {"Parent of": "children", "Child of": "parents", "Sibling of": "siblings",
+                           "Partner or spouse of": "partners"}.get(associations.relation_label(i, n), "other")
+                rel[heading].append(other if heading != "other" else f"{associations.relation_label(i, n).lower()} {other}")
+        rows.append({"name": label(n), "reference": people[n].reference, "generation": generation[n] + 1,
+                     "role": nodes[in_tree.index(n)]["role"], **{k: sorted(rel.get(k, [])) for k in (
+                         "parents", "partners", "siblings", "children", "other")}})
+    return FamilyTree(nodes=nodes, edges=edges, rows=rows,
+                      generations=(max(generation.values()) + 1) if generation else 0,
+                      marking=op.classification.value, reference=op.reference)
+
+
+def _generations(people: list[int], links: list[NominalAssociation]) -> dict[int, int]:
+    """Generation of each person: a child one below its parent, partners, siblings and cousins
+    level. Breadth-first from the first person of each family; the first placing wins when the
+    records disagree (they sometimes do), then every family is shifted to start at 0."""
+    step: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for i in links:
+        delta = 1 if i.kind is LinkKind.PARENT else 0
+        if i.kind is LinkKind.OTHER_RELATIVE:
+            continue  # an aunt or a grandparent: level unknown, placed by their other links
+        step[i.nominal_id].append((i.other_id, delta))
+        step[i.other_id].append((i.nominal_id, -delta))
+    generation: dict[int, int] = {}
+    for start in people:
+        if start in generation:
+            continue
+        family, queue = [start], [start]
+        generation[start] = 0
+        while queue:
+            current = queue.pop(0)
+            for other, delta in step[current]:
+                if other not in generation:
+                    generation[other] = generation[current] + delta
+                    family.append(other)
+                    queue.append(other)
+        low = min(generation[p] for p in family)
+        for p in family:
+            generation[p] -= low
+    return generation
+
+
+def _place(people: list[int], links: list[NominalAssociation], generation: dict[int, int],
+           dx: int = 190, dy: int = 150) -> dict[int, tuple[int, int]]:
+    """x, y for each person: one row per generation; a row is ordered by the mean position of
+    each person's parents, partners kept next to each other."""
+    parents: dict[int, list[int]] = defaultdict(list)
+    partner: dict[int, int] = {}
+    for i in links:
+        if i.kind is LinkKind.PARENT:
+            parents[i.other_id].append(i.nominal_id)
+        elif i.kind is LinkKind.PARTNER:
+            partner.setdefault(i.nominal_id, i.other_id)
+            partner.setdefault(i.other_id, i.nominal_id)
+    order = {p: k for k, p in enumerate(people)}
+    x: dict[int, float] = {}
+    rows: dict[int, list[int]] = defaultdict(list)
+    for p in people:
+        rows[generation[p]].append(p)
+    for g in sorted(rows):
+        def key(p: int) -> tuple[float, int]:
+            xs = [x[q] for q in parents[p] if q in x]
+            if not xs and p in partner and partner[p] in x:
+                xs = [x[partner[p]]]
+            return (sum(xs) / len(xs) if xs else float("inf"), order[p])
+        ranked = sorted(rows[g], key=key)
+        line: list[int] = []
+        for p in ranked:
+            if p in line:
+                continue
+            line.append(p)
+            mate = partner.get(p)
+            if mate is not None and mate in rows[g] and mate not in line:
+                line.append(mate)
+        width = (len(line) - 1) * dx
+        for k, p in enumerate(line):
+            x[p] = k * dx - width / 2
+    return {p: (round(x[p]), generation[p] * dy) for p in people}

@@ -7,6 +7,38 @@
     button.addEventListener("click", function () { window.print(); });
   });
 
+  // Family tree: positions come from the server (one row per generation), so the layout is
+  // "preset" and the same for everyone who may see the same links.
+  var tree = document.getElementById("family-tree");
+  var treeIsland = document.getElementById("family-data");
+  if (tree && treeIsland && typeof window.cytoscape === "function") {
+    var family = JSON.parse(treeIsland.textContent);
+    var fcy = window.cytoscape({
+      container: tree,
+      elements: family.nodes.map(function (n) { return { group: "nodes", data: n, position: { x: n.x, y: n.y } }; })
+        .concat(family.edges.map(function (e) { return { group: "edges", data: e }; })),
+      wheelSensitivity: 0.3,
+      layout: { name: "preset", fit: true, padding: 40 },
+      style: [
+        { selector: "node", style: {
+          "background-color": "data(colour)", "label": "data(label)", "font-size": 12, "color": "#0b0c0c",
+          "text-valign": "bottom", "text-margin-y": 4, "text-wrap": "wrap", "text-max-width": 150,
+          "width": 34, "height": 34, "border-width": 2, "border-color": "#0b0c0c" } },
+        { selector: 'node[kind = "principal"]', style: { "width": 46, "height": 46, "font-weight": "bold" } },
+        { selector: 'node[kind = "linked_nominal"]', style: { "border-style": "dashed" } },
+        { selector: "edge", style: { "width": 2, "line-color": "#505a5f", "curve-style": "straight" } },
+        { selector: 'edge[kind = "parent"]', style: { "curve-style": "taxi", "taxi-direction": "downward",
+          "target-arrow-shape": "triangle", "target-arrow-color": "#0b0c0c", "line-color": "#0b0c0c", "width": 2 } },
+        { selector: 'edge[kind = "partner"]', style: { "line-style": "double", "width": 5, "line-color": "#00703c" } },
+        { selector: 'edge[kind = "sibling"], edge[kind = "cousin"], edge[kind = "other_relative"]', style: {
+          "line-style": "dashed", "line-color": "#1d70b8", "curve-style": "unbundled-bezier",
+          "control-point-distances": [-40], "control-point-weights": [0.5] } }
+      ]
+    });
+    tree.setAttribute("data-ready", String(fcy.nodes().length));
+    window.gainportalFamilyTree = { cy: fcy };
+  }
+
   var container = document.getElementById("association-chart");
   var island = document.getElementById("chart-data");
   if (!container || !island || typeof window.cytoscape !== "function") { return; }
@@ -32,7 +64,15 @@
       { selector: 'node[kind = "phone"]', style: { "shape": "triangle" } },
       { selector: 'node[kind = "business"]', style: { "shape": "hexagon" } },
       { selector: 'node[kind = "answer"]', style: { "shape": "star" } },
-      { selector: "edge", style: { "width": 1.5, "line-color": "#505a5f", "curve-style": "bezier" } }
+      { selector: 'node[kind = "linked_nominal"]', style: { "shape": "ellipse", "border-style": "dashed" } },
+      { selector: 'node[kind = "ocg"]', style: { "shape": "round-octagon", "width": 40, "height": 40, "font-weight": "bold" } },
+      { selector: "edge", style: { "width": 1.5, "line-color": "#505a5f", "curve-style": "bezier" } },
+      { selector: 'edge[kind = "family"]', style: { "width": 3, "line-color": "#00703c" } },
+      { selector: 'edge[kind = "association"]', style: { "width": 2, "line-color": "#0b0c0c", "line-style": "dotted" } },
+      { selector: 'edge[kind = "ocg_link"]', style: { "width": 4, "line-color": "#f499be" } },
+      { selector: 'edge[kind = "rival"]', style: { "width": 3, "line-color": "#d4351c", "line-style": "dashed",
+        "label": "data(label)", "font-size": 10, "color": "#d4351c", "text-background-color": "#ffffff",
+        "text-background-opacity": 1 } }
     ],
     layout: { name: data.nodes.length > 400 ? "grid" : "cose", animate: false, randomize: false,
               nodeRepulsion: 8000, idealEdgeLength: 70 }
@@ -81,9 +121,12 @@
       "<title>" + esc(marking + " association chart " + reference) + "</title>",
       '<rect width="100%" height="100%" fill="#ffffff"/>',
       '<text x="' + w / 2 + '" y="28" text-anchor="middle" font-family="arial" font-weight="bold" font-size="20">' + esc(marking) + "</text>"];
+    var strokes = { family: ' stroke="#00703c" stroke-width="3"', association: ' stroke="#0b0c0c" stroke-width="2" stroke-dasharray="2 3"',
+      ocg_link: ' stroke="#f499be" stroke-width="4"', rival: ' stroke="#d4351c" stroke-width="3" stroke-dasharray="8 5"' };
     cy.edges().forEach(function (e) {
       var s = e.source().position(), t = e.target().position();
-      out.push('<line x1="' + (s.x + dx) + '" y1="' + (s.y + dy) + '" x2="' + (t.x + dx) + '" y2="' + (t.y + dy) + '" stroke="#505a5f" stroke-width="1.5"/>');
+      var stroke = strokes[e.data("kind")] || ' stroke="#505a5f" stroke-width="1.5"';
+      out.push('<line x1="' + (s.x + dx) + '" y1="' + (s.y + dy) + '" x2="' + (t.x + dx) + '" y2="' + (t.y + dy) + '"' + stroke + "/>");
     });
     cy.nodes().forEach(function (n) {
       var p = n.position(), r = n.width() / 2;

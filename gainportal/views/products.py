@@ -118,3 +118,5 @@ def tasking_list(operation_id: int):
     rows, marking = service.tasking_rows(db_session(), op, current_user, today())
     return render_template("views/products/tasking.html", op=op, form=form, rows=rows,
                            marking=marking.value)
+
+from gainportal.views import associations as _associations  # noqa: E402,F401  links and family tree routes
