@@ -70,6 +70,8 @@ def decide(candidate_id: int, decision: str):
     audit.record(s, f"match_{candidate.status}", object_type="match_candidate", object_id=candidate.id,
                  detail={"nominal_id": candidate.nominal_id, "answer_id": candidate.answer_id})
     flash(f"Match {candidate.status}", "success")
+    if candidate.status == "confirmed" and candidate.relationship_kind == "possible_associate":
+        return redirect(url_for("products.relative_from_match", candidate_id=candidate.id))  # offer a family link
     return redirect(url_for("matching.queue"))
 
 
