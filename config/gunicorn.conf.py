@@ -79,11 +79,12 @@ logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "gainportal.logging_setup.JsonFormatter"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json",
+    "filters": {"request_id": {"()": "gainportal.logging_setup.RequestIdFilter"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_id"],
                             "stream": "ext://sys.stderr"},
                  "null": {"class": "logging.NullHandler"}},
-    # The app puts its own handler on the root logger (with the request id) when it loads.
-    "root": {"handlers": [], "level": loglevel.upper()},
+    # The app's own lines go here too; it switches the format to text if settings say so.
+    "root": {"handlers": ["stderr"], "level": loglevel.upper()},
     "loggers": {
         "gunicorn.error": {"handlers": ["stderr"], "level": loglevel.upper(), "propagate": False},
         "gunicorn.access": {"handlers": _access_handlers, "level": "INFO", "propagate": False},

@@ -80,11 +80,22 @@ def formatter_for(log_format: str) -> logging.Formatter:
 
 def configure_logging(settings, stream=None) -> logging.Handler | None:
     """One handler on the root logger, replaced (not added to) when called again, so several
-    apps in one process (tests, CLI) do not print each line twice. Tests keep pytest's own
-    capture instead, unless a stream is given."""
-    if settings.env == "test" and stream is None:
-        return None
+    apps in one process (tests, CLI) do not print each line twice. Under gunicorn the root
+    handler made by config/gunicorn.conf.py is reused. Tests keep pytest's own capture
+    instead, unless a stream is given."""
     root = logging.getLogger()
+    root.setLevel(settings.log_level.upper())
+    # The development server's own access lines carry the full URL with its query string.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # Alembic names its plugins when /readyz first reads the migration scripts.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    if stream is None:
+        for handler in root.handlers:
+            if isinstance(handler.formatter, (JsonFormatter, TextFormatter)):
+                handler.setFormatter(formatter_for(settings.log_format))
+                return handler
+        if settings.env == "test":
+            return None
     for handler in list(root.handlers):
         if getattr(handler, _HANDLER_FLAG, False):
             root.removeHandler(handler)
@@ -93,11 +104,6 @@ def configure_logging(settings, stream=None) -> logging.Handler | None:
     handler.setFormatter(formatter_for(settings.log_format))
     handler.addFilter(RequestIdFilter())
     root.addHandler(handler)
-    root.setLevel(settings.log_level.upper())
-    # The development server's own access lines carry the full URL with its query string.
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    # Alembic names its plugins when /readyz first reads the migration scripts.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     return handler
 
 
