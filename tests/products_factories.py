@@ -98,3 +98,63 @@ def seed(app, cycle, nominals: int = 6, requests: int = 2, questions: int = 2, h
                     made["answers"].append(answer.id)
         s.commit()
     return made
+
+
+# --- family links and OCG links ---------------------------------------------------------------
+SECRET_RELATIVE = "QUILLFEATHER"  # surname of a relative on an operation the viewer is not indoctrinated for
+
+
+def seed_links(app, cycle, made: dict) -> dict:
+    """Family links among the seeded nominals (a grandparent not on the operation, parent,
+    child, partner, sibling), an associate and a rival, a family link to the TOP SECRET
+    nominal and to a relative who is only on an operation the LRO has not signed for, a
+    TOP SECRET link between two visible nominals, and a rival OCG the LRO may see plus one
+    the LRO may not."""
+    from gainportal.models import NominalLink, NominalRole, Operation, User
+    from gainportal.models.association import LinkSource, OperationLinkKind
+    from gainportal.services import associations, indoctrination, operations
+
+    ids = made["nominals"]
+    with app.app_context():
+        s = db_session()
+        op = s.get(Operation, cycle.operation_id)
+        lro = s.get(User, cycle.lro.id)
+        force = op.owning_agency
+        rival = operations.create_operation(s, name="Operation Magpie", agency=force, lro=lro, tier=2, ocgm_band="1B",
+                                            p_band=None, classification=Classification.OFFICIAL_SENSITIVE,
+                                            summary="Rival supply", by=lro)
+        unseen = operations.create_operation(s, name="Operation Bittern", agency=force, lro=lro, tier=2,
+                                             ocgm_band="2A", p_band=None,
+                                             classification=Classification.OFFICIAL_SENSITIVE, summary="Other",
+                                             by=lro)
+        indoctrination.sign(s, rival, lro, typed_name=lro.full_name, confirmed=True)  # not Bittern
+        grandparent = nominal_register.save(s, Nominal(reference=f"G-{op.id}"), {
+            "forenames": "Edna", "surname": "Smith", "address": "9 Heron Walk", "postcode": "LS1 1AB"}, None)
+        s.add(NominalLink(operation_id=rival.id, nominal_id=grandparent.id, role=NominalRole.PERIPHERAL))
+        secret_relative = nominal_register.save(s, Nominal(reference=f"Q-{op.id}"), {
+            "forenames": "Hidden", "surname": SECRET_RELATIVE, "postcode": "QQ1 1QQ"}, None)
+        s.add(NominalLink(operation_id=unseen.id, nominal_id=secret_relative.id, role=NominalRole.PRINCIPAL))
+        s.flush()
+        n = {i: s.get(Nominal, nid) for i, nid in enumerate(ids)}
+        links = {}
+
+        def link(key, a, b, kind, **kw):
+            links[key] = associations.record_link(s, a, b, kind, by=lro, rationale=f"Rationale {key}",
+                                                  source=LinkSource.POLICE_RECORD, **kw).id
+
+        link("grandparent", grandparent, n[0], "parent")
+        link("child", n[1], n[0], "child")          # n1 is the child of n0
+        link("partner", n[0], n[2], "partner")
+        link("sibling", n[1], n[3], "sibling")
+        link("associate", n[0], n[4], "associate")
+        link("rival", n[2], n[5], "rival")
+        link("hidden", n[0], s.get(Nominal, made["hidden_nominal"]), "sibling")
+        link("secret_relative", n[1], secret_relative, "cousin")
+        link("top_secret_link", n[3], n[4], "business_partner", classification=Classification.TOP_SECRET)
+        rival_link = associations.record_ocg_link(s, op, rival, OperationLinkKind.RIVAL, by=lro,
+                                                  note="Feud over the Heron Walk market")
+        unseen_link = associations.record_ocg_link(s, op, unseen, OperationLinkKind.LINKED, by=lro,
+                                                   note="BITTERN-NOTE supplies them")
+        s.commit()
+        return {"links": links, "rival_op": rival.id, "unseen_op": unseen.id, "grandparent": grandparent.id,
+                "secret_relative": secret_relative.id, "rival_link": rival_link.id, "unseen_link": unseen_link.id}

@@ -17,6 +17,7 @@ from gainportal.security.association_rules import LINK_EDITORS, nominal_visible
 from gainportal.security.matching_rules import nominal_visible as candidate_nominal_visible
 from gainportal.security.permissions import Action, can, classifications_within, clearance_covers, load_or_404, visible
 from gainportal.services import associations as service
+from gainportal.services import audit
 from gainportal.services import products as products_service
 from gainportal.services.errors import WorkflowError
 from gainportal.views.products import bp
@@ -59,6 +60,18 @@ def _links_page(op: Operation, errors: dict | None = None, values: dict | None =
 def links(operation_id: int):
     op = load_or_404(Operation, operation_id)
     return _links_page(op)
+
+
+def _load_link(model, link_id: int):
+    """load_or_404 without its offer to sign: an OCG link's ``operation_id`` names one end only,
+    and a missing signature on the other end must read as a plain 404."""
+    item = db_session().get(model, link_id) if 0 < link_id < 2**31 else None
+    if item is None or not can(current_user, Action.EDIT, item):
+        if item is not None:
+            audit.record(db_session(), "edit_refused", outcome="denied", object_type=model.__tablename__,
+                         object_id=link_id)
+        abort(404)
+    return item
 
 
 def _editable_operation(operation_id: int) -> Operation:
@@ -126,7 +139,7 @@ def add_nominal_link(operation_id: int):
 @signed_in(*EDITORS)
 def remove_nominal_link(operation_id: int, link_id: int):
     op = _editable_operation(operation_id)
-    link = load_or_404(NominalAssociation, link_id, Action.EDIT)
+    link = _load_link(NominalAssociation, link_id)
     if not {link.nominal_id, link.other_id} & {n.id for n in _op_nominals(op)}:
         abort(404)
     try:
@@ -176,7 +189,7 @@ def add_ocg_link(operation_id: int):
 @signed_in(*EDITORS)
 def remove_ocg_link(operation_id: int, link_id: int):
     op = _editable_operation(operation_id)
-    link = load_or_404(OperationAssociation, link_id, Action.EDIT)
+    link = _load_link(OperationAssociation, link_id)
     if op.id not in (link.operation_id, link.other_id):
         abort(404)
     try:
