@@ -41,7 +41,12 @@ from gainportal.models import (
     NominalLink, NominalRole, Operation, OperationPLead, OperationStatus, PartnerResponse, Pillar, Priority, RequestMessage,
     RequestQuestion, RequestState, RequestSubject, Requirement, RequirementState, ResponseState, Role, User,
 )
+from gainportal.models.circulation import (
+    Circulation, CirculationResult, CirculationState, CirculationSubject, CirculationTarget, DisruptionAction,
+    DisruptionStatus, GainReferral, HitOutcome, PowerKind, ReferralState, SubjectKind,
+)
 from gainportal.models.indoctrination import Indoctrination, IndoctrinationAgreement
+from gainportal.models.matching import MatchCandidate
 from gainportal.security import passwords, totp
 from gainportal.security.crypto import (
     aad_for, new_data_key, normalise_name, normalise_phone, normalise_postcode, normalise_vrm, seal,
@@ -620,6 +625,143 @@ class Seeder:
         _put(s, self.sealer, RequestMessage, messages, m_sealed)
         return len(reqs) + len(questions) + len(subjects) + len(responses) + len(answers) + len(messages)
 
+    # phase "gain": referrals and circulations --------------------------------------------
+    def gain(self, batch: int, op_ids: dict[int, int], requirements: dict[int, int]) -> int:
+        """A quarter of operations have gone to GAIN: a referral, a circulation of subjects to
+        several agencies, hit / no hit answers from most of them, disruption for some hits.
+        The forces act as their own GAIN hubs here: the world has no ROCU accounts."""
+        s, w, rng, now = self.s, self.world, self.rng("gain", batch), self.now
+        plans = [op for op in w.operations[batch * OP_BATCH:(batch + 1) * OP_BATCH] if rng.random() < 0.25]
+        referrals, r_sealed, circs, c_sealed, extra = [], [], [], [], []
+        for op in plans:
+            coordinators = w.by_role_agency.get((Role.GAIN_COORDINATOR, op.force), [op.lro])
+            coordinator = self.user_ids[rng.choice(coordinators)]
+            created = now - timedelta(days=rng.randint(1, 200))
+            force_id = self.agency_ids[op.force]
+            referrals.append({"reference": f"GAIN-SC-{op.index + 1:05d}", "gain_agency_id": force_id,
+                              "referring_agency_id": force_id, "operation_id": op_ids[op.index],
+                              "requirement_id": requirements[op.index], "state": ReferralState.ACCEPTED,
+                              "merged_into_id": None, "referred_by_id": self.user_ids[op.lro],
+                              "decided_by_id": coordinator, "created_at": created,
+                              "decided_at": created + timedelta(days=1), "uid": _uid(rng)})
+            r_sealed.append({"concern": f"Check the {rng.choice(SURNAMES)} family and their businesses with GAIN members",
+                             "rationale": "Fits the regional labour exploitation theme"})
+            closed = rng.random() < 0.2
+            circs.append({"reference": f"CHK-SC-{op.index + 1:05d}", "gain_agency_id": force_id,
+                          "operation_id": op_ids[op.index], "deadline": self.anchor + timedelta(days=rng.randint(-20, 30)),
+                          "state": CirculationState.CLOSED if closed else CirculationState.SENT,
+                          "classification": Classification.OFFICIAL_SENSITIVE, "handling_code": HandlingCode.P,
+                          "created_by_id": coordinator, "created_at": created + timedelta(days=2),
+                          "closed_at": created + timedelta(days=30) if closed else None, "uid": _uid(rng)})
+            c_sealed.append({"purpose": "We are checking whether a business and the people running it are known to "
+                                        "your agency."})
+            others = [p.index for p in w.partners if p.index not in op.partners]
+            agencies = op.partners + rng.sample(others, k=min(len(others), rng.randint(1, 3)))
+            extra.append((op, coordinator, agencies))
+        referral_ids = _put(s, self.sealer, GainReferral, referrals, r_sealed)
+        for circ, rid in zip(circs, referral_ids):
+            circ["referral_id"] = rid
+        circ_ids = _put(s, self.sealer, Circulation, circs, c_sealed)
+        subjects, s_sealed, s_owner = [], [], []
+        for cid, (op, _coordinator, _agencies) in zip(circ_ids, extra):
+            for position in range(1, rng.randint(1, 3) + 1):
+                kind = rng.choice([SubjectKind.PERSON, SubjectKind.PERSON, SubjectKind.VEHICLE, SubjectKind.PREMISES])
+                person = self._person(rng)
+                name = f"{person['forenames']} {person['surname'].title()}"
+                values = ({"name": name, "dob": person["dob"], "address": person["address"],
+                           "postcode": person["postcode"]} if kind is SubjectKind.PERSON
+                          else {"vrm": (person["vrms"] or ["AB12 CDE"])[0]} if kind is SubjectKind.VEHICLE
+                          else {"address": person["address"], "postcode": person["postcode"]})
+                subjects.append({"circulation_id": cid, "position": position, "kind": kind, "uid": _uid(rng),
+                                 "name_index": blind("name", normalise_name(name)) if "name" in values else None,
+                                 "vrm_index": blind("vrm", normalise_vrm(values["vrm"])) if "vrm" in values else None,
+                                 "postcode_index": (blind("postcode", normalise_postcode(values["postcode"]))
+                                                    if "postcode" in values else None)})
+                s_sealed.append({"details": values})
+                s_owner.append(cid)
+        subject_ids = _put(s, self.sealer, CirculationSubject, subjects, s_sealed)
+        by_circ: dict[int, list[int]] = {}
+        for cid, sid in zip(s_owner, subject_ids):
+            by_circ.setdefault(cid, []).append(sid)
+        targets, answered = [], []
+        for cid, circ, (op, _coordinator, agencies) in zip(circ_ids, circs, extra):
+            for agency in agencies:
+                done = rng.random() < 0.65
+                targets.append({"circulation_id": cid, "agency_id": self.agency_ids[agency], "plan_item_id": None,
+                                "completed_at": circ["created_at"] + timedelta(days=rng.randint(1, 9)) if done else None,
+                                "last_chased_at": None})
+                answered.append((cid, op, agency, done))
+        target_ids = _ids(s, CirculationTarget, targets)
+        results, res_sealed, hits = [], [], []
+        for tid, target, (cid, op, agency, done) in zip(target_ids, targets, answered):
+            spocs = w.by_role_agency.get((Role.PARTNER_SPOC, agency), [])
+            if not done or not spocs:
+                continue
+            for sid in by_circ[cid]:
+                outcome = rng.choices(list(HitOutcome), [25, 60, 15])[0]
+                results.append({"target_id": tid, "subject_id": sid, "answered_by_id": self.user_ids[spocs[0]],
+                                "answered_at": target["completed_at"], "followup_request_id": None, "uid": _uid(rng)})
+                res_sealed.append({"outcome": outcome,
+                                   "note": "Known to us: two visits last year." if outcome is HitOutcome.HIT else None})
+                if outcome is HitOutcome.HIT and rng.random() < 0.4:
+                    hits.append((cid, op, agency, spocs[0]))
+        _put(s, self.sealer, CirculationResult, results, res_sealed)
+        actions, a_sealed = [], []
+        for cid, op, agency, spoc in hits:
+            actions.append({"circulation_id": cid, "operation_id": op_ids[op.index], "agency_id": self.agency_ids[agency],
+                            "power": rng.choice(list(PowerKind)), "status": rng.choice(list(DisruptionStatus)),
+                            "action_date": self.anchor + timedelta(days=rng.randint(-60, 60)),
+                            "recorded_by_id": self.user_ids[spoc], "recorded_at": now, "uid": _uid(rng)})
+            a_sealed.append({"owner": f"{rng.choice(FORENAMES)} {rng.choice(SURNAMES)}",
+                             "action": "Licence review of the premises", "outcome": None})
+        _put(s, self.sealer, DisruptionAction, actions, a_sealed)
+        return len(referrals) + len(circs) + len(subjects) + len(targets) + len(results) + len(actions)
+
+    # phase "matches": cross-match candidates for analysts -------------------------------
+    def matches(self, batch: int, nominals_of: dict[int, list[int]]) -> int:
+        """About a third of answered questions name someone on the operation's register:
+        mostly pending review, some confirmed or rejected by an analyst."""
+        s, rng, now = self.s, self.rng("matches", batch), self.now
+        first, last = f"REQ-SC-{batch * REQUEST_BATCH + 1:06d}", f"REQ-SC-{(batch + 1) * REQUEST_BATCH:06d}"
+        rows = s.execute(select(Answer.id, InformationRequest.operation_id, InformationRequest.created_by_id)
+                         .join(PartnerResponse, PartnerResponse.id == Answer.response_id)
+                         .join(InformationRequest, InformationRequest.id == PartnerResponse.request_id)
+                         .where(InformationRequest.reference.between(first, last),
+                                Answer.outcome == AnswerOutcome.ANSWERED,
+                                PartnerResponse.state != ResponseState.DRAFT)
+                         .order_by(Answer.id)).all()
+        candidates, sealed = [], []
+        for answer_id, operation_id, lro_id in rows:
+            nominals = nominals_of.get(operation_id)
+            if not nominals or rng.random() >= 0.35:
+                continue
+            status = rng.choices(["pending", "confirmed", "rejected"], [65, 25, 10])[0]
+            strong = rng.random() < 0.6
+            candidates.append({"answer_id": answer_id, "nominal_id": rng.choice(nominals), "operation_id": operation_id,
+                               "score": round(rng.uniform(8, 14) if strong else rng.uniform(4, 8), 2),
+                               "tier": "strong" if strong else "possible", "relationship_kind": "self",
+                               "span_start": None, "span_end": None, "status": status,
+                               "decided_by_id": lro_id if status != "pending" else None,
+                               "decided_at": now if status != "pending" else None, "created_at": now,
+                               "uid": _uid(rng)})
+            sealed.append({"features": {"name": "exact" if strong else "nickname", "dob": "exact" if strong else "year"},
+                           "rationale": None if status == "pending" else "Same date of birth and address"})
+        _put(s, self.sealer, MatchCandidate, candidates, sealed)
+        return len(candidates)
+
+    def first_requirements(self, op_ids: dict[int, int]) -> dict[int, int]:
+        index_of_op = {v: k for k, v in op_ids.items()}
+        rows = self.s.execute(select(Requirement.operation_id, Requirement.id)
+                              .where(Requirement.number == 1, Requirement.operation_id.in_(list(op_ids.values())))).all()
+        return {index_of_op[op]: rid for op, rid in rows}
+
+    def nominals_by_operation(self) -> dict[int, list[int]]:
+        out: dict[int, list[int]] = {}
+        for op_id, nominal_id in self.s.execute(select(NominalLink.operation_id, NominalLink.nominal_id)
+                                                .order_by(NominalLink.id)).all():
+            out.setdefault(op_id, []).append(nominal_id)
+        return out
+
     def op_ids(self) -> dict[int, int]:
         by_ref = dict(self.s.execute(select(Operation.reference, Operation.id)
                                      .where(Operation.reference.like("OP-SC-%"))).all())
@@ -712,6 +854,10 @@ def run(s: Session, sizes: Sizes, *, seed: int = 8, echo=click.echo, progress: b
     phase("nominals", _batches(sizes.nominals, NOMINAL_BATCH), lambda b: seeder.nominals(b, op_ids))
     plan_items = seeder.plan_items(op_ids)
     phase("requests", _batches(sizes.requests, REQUEST_BATCH), lambda b: seeder.requests(b, op_ids, plan_items))
+    first_requirements = seeder.first_requirements(op_ids)
+    phase("gain", _batches(sizes.operations, OP_BATCH), lambda b: seeder.gain(b, op_ids, first_requirements))
+    nominals_of = seeder.nominals_by_operation()
+    phase("matches", _batches(sizes.requests, REQUEST_BATCH), lambda b: seeder.matches(b, nominals_of))
     if s.get_bind().dialect.name == "postgresql":
         from sqlalchemy import text
         s.commit()

@@ -18,7 +18,9 @@ from gainportal.models import (
     Agency, Answer, AnswerOutcome, InformationRequest, Nominal, NominalKey, NominalLink, Operation,
     PartnerResponse, RequestQuestion, RequestState, ResponseState, Role, User,
 )
+from gainportal.models.circulation import Circulation, CirculationResult
 from gainportal.models.indoctrination import Indoctrination
+from gainportal.models.matching import MatchCandidate
 from gainportal.scale_seed import Sizes
 from gainportal.security import totp
 from gainportal.services import audit, nominal_register
@@ -49,6 +51,13 @@ def fingerprint(s) -> dict:
         "nominals": sorted((n.reference, json.dumps(n.details, sort_keys=True)) for n in s.scalars(select(Nominal))),
         "links": sorted((ops[link.operation_id], link.nominal.reference, link.role.value)
                         for link in s.scalars(select(NominalLink))),
+        "circulations": sorted((c.reference, c.state.value, c.purpose, tuple(sorted(json.dumps(x.details, sort_keys=True)
+                                                                                  for x in c.subjects)))
+                               for c in s.scalars(select(Circulation))),
+        "results": sorted((r.target.circulation.reference, r.target.agency.code, r.subject.position, r.outcome.value)
+                          for r in s.scalars(select(CirculationResult))),
+        "candidates": sorted((requests[c.answer.response.request_id].reference, c.nominal.reference, c.status, c.score,
+                              json.dumps(c.features, sort_keys=True)) for c in s.scalars(select(MatchCandidate))),
         "register": sorted((ops[r.operation_id], users[r.user_id], r.agreement_id is not None, r.revoked_at is not None)
                            for r in s.scalars(select(Indoctrination))),
     }
@@ -64,6 +73,8 @@ def test_small_world_is_complete_sealed_and_signs_in(app, tmp_path):
         assert _count(s, Operation) == SMALL.operations
         assert _count(s, Nominal) == SMALL.nominals
         assert _count(s, InformationRequest) == SMALL.requests
+        assert _count(s, Circulation) > 0 and _count(s, CirculationResult) > 0
+        assert _count(s, MatchCandidate, MatchCandidate.status == "pending") > 0
         # Every role exists, every nominal is linked to an operation, every request has questions.
         assert {r for (r,) in s.execute(select(User.role).distinct())} == set(Role)
         assert _count(s, Nominal, ~Nominal.id.in_(select(NominalLink.nominal_id))) == 0
