@@ -233,3 +233,5 @@ def _seed_cycle(s, agencies, users) -> None:
     # schools have not yet, so their requests wait behind the signing screen.
     for code in ("RSPCA", "WYFRS", "LTHT", "LEEDS-CC"):
         indoctrination.sign(s, kestrel, spocs[code], typed_name=spocs[code].full_name, confirmed=True)
+    from gainportal.demo_products import seed_products  # family links, rival OCG, confirmed answers
+    seed_products(s, ops, agencies, users)
