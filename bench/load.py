@@ -1,0 +1,411 @@
+"""Load benchmark: gunicorn + PostgreSQL on loopback, 16 signed-in users of mixed roles.
+
+Starts gunicorn (config/gunicorn.conf.py) against a seeded database (``gainportal seed-scale``),
+signs each virtual user in with password and TOTP from the seed's credentials file, then:
+
+1. hello: the same number of threads fetch ``/livez`` from the same server for a few seconds
+   (the bare "hello" baseline: framework, middleware and gunicorn, no database);
+2. pages: every user drives its role's pages for ``--duration`` seconds: dashboards, lists,
+   request views, the partner inbox, partner draft saves and submissions (with the form's
+   CSRF and idempotency tokens, as the browser sends them);
+
+and prints p50/p95/p99 and requests per second per page, next to the hello throughput and
+the ratio of the two (the figure that holds on a noisy machine). Pages are measured
+client-side, from sending the request to the last byte.
+
+The run changes the database (drafts saved, responses submitted, audit rows): point it at a
+copy, e.g. ``createdb -T gainportal_scale gainportal_scale_bench``. See bench/README.md.
+
+    .venv/bin/python bench/load.py --database-url postgresql+psycopg://postgres@127.0.0.1/gainportal_scale_bench \\
+        --instance-path instance --credentials instance/scale-users.json --users 16 --duration 60
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyotp
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+IDEM_RE = re.compile(r'name="idempotency_key" value="([^"]+)"')
+OUTCOME_RE = re.compile(r'name="outcome-(\d+)"')
+
+# 16 users: the mix of a force's working day (officers and analysts reading, partners
+# answering). Cycled when --users is larger.
+ROLE_MIX = ["lro", "partner_spoc", "analyst", "partner_user", "lro", "partner_spoc", "supervisor",
+            "gain_coordinator", "partner_spoc", "analyst", "partner_user", "lro", "partner_spoc", "admin",
+            "analyst", "partner_user"]
+
+# What each role does, with weights: (page name, weight).
+POLICE_PAGES = [("dashboard", 3), ("operations list", 2), ("operation", 3), ("request view", 4)]
+PLAN = {
+    "lro": POLICE_PAGES,
+    "supervisor": POLICE_PAGES,
+    "analyst": POLICE_PAGES + [("matches queue", 2)],
+    "gain_coordinator": POLICE_PAGES + [("gain", 2)],
+    "partner_spoc": [("partner inbox", 3), ("partner request", 4), ("partner draft save", 3),
+                     ("partner submit", 1)],
+    "partner_user": [("partner inbox", 3), ("partner request", 4), ("partner draft save", 3)],
+    "admin": [("dashboard", 1), ("admin users", 2), ("admin agencies", 1)],
+}
+
+
+def csrf(html: str) -> str | None:
+    match = CSRF_RE.search(html)
+    return (match.group(1) or match.group(2)) if match else None
+
+
+@dataclass
+class Stats:
+    times: dict = field(default_factory=lambda: defaultdict(list))
+    errors: dict = field(default_factory=lambda: defaultdict(int))
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    statuses: dict = field(default_factory=lambda: defaultdict(int))
+
+    def add(self, name: str, seconds: float, ok: bool, status=None) -> None:
+        with self.lock:
+            if ok:
+                self.times[name].append(seconds)
+            else:
+                self.errors[name] += 1
+                self.statuses[(name, status)] += 1
+
+
+class User:
+    def __init__(self, base: str, cred: dict, password: str, stats: Stats, rng: random.Random):
+        self.base, self.cred, self.password, self.stats, self.rng = base, cred, password, stats, rng
+        self.role = cred["role"]
+        self.http = requests.Session()
+        self.operations: list[str] = []
+        self.requests: list[str] = []
+        self.partner_requests: list[str] = []
+        self.submitted: set[str] = set()
+
+    # --- one timed request -------------------------------------------------------------
+    def timed(self, name: str, method: str, path: str, ok=(200,), **kwargs) -> requests.Response | None:
+        started = time.perf_counter()
+        try:
+            response = self.http.request(method, self.base + path, allow_redirects=False, timeout=30, **kwargs)
+            response.content  # noqa: B018 - the last byte is part of the page's time
+        except requests.RequestException as exc:
+            self.stats.add(name, time.perf_counter() - started, False, type(exc).__name__)
+            return None
+        self.stats.add(name, time.perf_counter() - started, response.status_code in ok, response.status_code)
+        return response
+
+    def sign_in(self) -> None:
+        page = self.timed("sign-in page", "GET", "/sign-in")
+        response = self.timed("sign-in (password, argon2id)", "POST", "/sign-in", ok=(302,),
+                              data={"email": self.cred["email"], "password": self.password, "csrf_token": csrf(page.text)})
+        if response is None or not response.headers.get("Location", "").endswith("/sign-in/security-code"):
+            raise RuntimeError(f"password step refused for a {self.role} ({response and response.status_code})")
+        page = self.http.get(self.base + "/sign-in/security-code")
+        totp = pyotp.TOTP(self.cred["totp_secret"])
+        for attempt in range(3):
+            response = self.timed("sign-in (security code)", "POST", "/sign-in/security-code", ok=(302,),
+                                  data={"code": totp.now(), "csrf_token": csrf(page.text)})
+            if response is not None and response.status_code == 302:
+                return
+            time.sleep(31 - time.time() % 30)  # a code is good once: wait for the next one
+        raise RuntimeError(f"security code refused for a {self.role}")
+
+    def discover(self) -> None:
+        """Links a person would follow, from the lists they can see (never guessed ids)."""
+        if self.role.startswith("partner"):
+            html = self.http.get(self.base + "/partner/requests").text
+            self.partner_requests = sorted({f"/partner/requests/{n}" for n in re.findall(r"/partner/requests/(\d+)", html)})
+            return
+        if self.role == "admin":
+            return
+        html = self.http.get(self.base + "/operations").text
+        # Ids, not whole links: a list may render its links escaped.
+        self.operations = sorted({f"/operations/{n}" for n in re.findall(r"/operations/(\d+)", html)})[:40]
+        found = set(re.findall(r"(?<!partner)/requests/(\d+)", self.http.get(self.base + "/").text))
+        for path in self.operations[:8]:
+            found |= set(re.findall(r"(?<!partner)/requests/(\d+)", self.http.get(self.base + path).text))
+        self.requests = sorted(f"/requests/{n}" for n in found)
+
+    # --- the pages -----------------------------------------------------------------------
+    def step(self) -> None:
+        names, weights = zip(*PLAN[self.role])
+        name = self.rng.choices(names, weights)[0]
+        pick = self.rng.choice
+        if name == "dashboard":
+            self.timed(name, "GET", "/")
+        elif name == "operations list":
+            self.timed(name, "GET", "/operations")
+        elif name == "operation" and self.operations:
+            self.timed(name, "GET", pick(self.operations))
+        elif name == "request view" and self.requests:
+            self.timed(name, "GET", pick(self.requests))
+        elif name == "matches queue":
+            self.timed(name, "GET", "/matches")
+        elif name == "gain":
+            self.timed(name, "GET", "/gain")
+        elif name == "admin users":
+            self.timed(name, "GET", "/admin/users")
+        elif name == "admin agencies":
+            self.timed(name, "GET", "/admin/agencies")
+        elif name == "partner inbox":
+            self.timed(name, "GET", "/partner/requests")
+        elif name == "partner request" and self.partner_requests:
+            self.timed(name, "GET", pick(self.partner_requests))
+        elif name in ("partner draft save", "partner submit"):
+            self.answer(submit=name == "partner submit")
+        else:
+            self.timed("dashboard", "GET", "/")
+
+    def answer(self, submit: bool) -> None:
+        """Open a request, fill every question it puts to us, save (or submit) the form."""
+        open_requests = [p for p in self.partner_requests if p not in self.submitted]
+        if not open_requests:
+            return
+        path = self.rng.choice(open_requests)
+        page = self.timed("partner request", "GET", path)
+        if page is None or page.status_code != 200:
+            return
+        key, questions = IDEM_RE.search(page.text), sorted(set(OUTCOME_RE.findall(page.text)))
+        if not key or not questions:
+            self.submitted.add(path)  # answered, withdrawn or not ours to answer: nothing to type
+            return
+        form = {"csrf_token": csrf(page.text), "idempotency_key": key.group(1),
+                "action": "submit" if submit else "save"}
+        for qid in questions:
+            if self.rng.random() < 0.3:
+                form[f"outcome-{qid}"] = "no_trace"
+            else:
+                form[f"outcome-{qid}"] = "answered"
+                form[f"answer-{qid}"] = (f"Load test answer {self.rng.randrange(10**6)}: tenancy records show "
+                                         "two adults at the address since March, rent paid in cash.")
+        name = "partner submit" if submit else "partner draft save"
+        response = self.timed(name, "POST", path + "/answers", ok=(302,), data=form)
+        if submit and response is not None and response.status_code == 302:
+            self.submitted.add(path)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(args) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    env = {**os.environ,
+           "GAINPORTAL_ENV": args.env,
+           "GAINPORTAL_DATABASE_URL": args.database_url,
+           "GAINPORTAL_BIND": f"127.0.0.1:{port}",
+           # Loopback http: a Secure cookie would never come back.
+           "GAINPORTAL_SECURE_COOKIES": "false",
+           # Every virtual user signs in from 127.0.0.1 within a few seconds.
+           "GAINPORTAL_SIGN_IN_RATE_LIMIT": "100000 per minute",
+           "GAINPORTAL_SIGN_IN_ACCOUNT_RATE_LIMIT": "100000 per hour",
+           "GAINPORTAL_MFA_RATE_LIMIT": "100000 per minute"}
+    if args.instance_path:
+        env["GAINPORTAL_INSTANCE_PATH"] = str(Path(args.instance_path).resolve())
+    if args.workers:
+        env["GAINPORTAL_WORKERS"] = str(args.workers)
+    if args.threads:
+        env["GAINPORTAL_THREADS"] = str(args.threads)
+    if args.redis_url:
+        env["GAINPORTAL_REDIS_URL"] = args.redis_url
+    log = open(args.server_log, "w")
+    process = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), "--config",
+                                str(REPO / "config" / "gunicorn.conf.py")],
+                               env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            sys.exit(f"gunicorn exited; see {args.server_log}")
+        try:
+            if requests.get(base + "/readyz", timeout=5).status_code == 200:
+                return process, base
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    process.kill()
+    sys.exit(f"gunicorn not ready after 60 s; see {args.server_log}")
+
+
+def hammer_hello(base: str, threads: int, seconds: float) -> tuple[int, float, list[float]]:
+    """Closed loop: each thread fetches /livez again as soon as the last one came back."""
+    counts, times, stop = [0] * threads, [[] for _ in range(threads)], time.monotonic() + seconds
+
+    def run(i: int) -> None:
+        http = requests.Session()
+        while time.monotonic() < stop:
+            t0 = time.perf_counter()
+            if http.get(base + "/livez", timeout=10).status_code == 200:
+                counts[i] += 1
+                times[i].append(time.perf_counter() - t0)
+
+    started = time.monotonic()
+    workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    elapsed = time.monotonic() - started
+    return sum(counts), elapsed, [t for ts in times for t in ts]
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))] * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", help="database to serve (a throwaway copy of the seeded one)")
+    parser.add_argument("--instance-path", help="instance folder with the keyring the seed used")
+    parser.add_argument("--credentials", required=True, help="users file written by gainportal seed-scale")
+    parser.add_argument("--url", help="use an already running server instead of starting gunicorn")
+    parser.add_argument("--env", default="development", help="GAINPORTAL_ENV for the server (default development)")
+    parser.add_argument("--redis-url", help="GAINPORTAL_REDIS_URL for the server (rate limits shared)")
+    parser.add_argument("--workers", type=int, help="gunicorn workers (default: the config's, 2 per core)")
+    parser.add_argument("--threads", type=int, help="gunicorn threads per worker (default: the config's)")
+    parser.add_argument("--users", type=int, default=16)
+    parser.add_argument("--duration", type=float, default=60, help="seconds of page load")
+    parser.add_argument("--hello-seconds", type=float, default=10)
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="seconds a user pauses between pages (0: closed loop, measures capacity)")
+    parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument("--server-log", default="bench/out/load-server.log")
+    parser.add_argument("--json", help="also write the figures here")
+    args = parser.parse_args()
+    if not args.url and not args.database_url:
+        parser.error("give --database-url (to start gunicorn) or --url")
+    Path(args.server_log).parent.mkdir(parents=True, exist_ok=True)
+
+    creds = json.loads(Path(args.credentials).read_text())
+    by_role = defaultdict(list)
+    for cred in creds["users"]:
+        by_role[cred["role"]].append(cred)
+    process = None
+    if args.url:
+        base = args.url.rstrip("/")
+    else:
+        process, base = start_gunicorn(args)
+    try:
+        rng = random.Random(args.seed)
+        stats = Stats()
+        chosen, used = [], defaultdict(int)
+        for i in range(args.users):
+            role = ROLE_MIX[i % len(ROLE_MIX)]
+            if not by_role[role]:
+                role = rng.choice([r for r in by_role if by_role[r]])
+            chosen.append(by_role[role][used[role] % len(by_role[role])])
+            used[role] += 1
+        users = [User(base, cred, creds["password"], stats, random.Random(args.seed * 1000 + i))
+                 for i, cred in enumerate(chosen)]
+        t0 = time.monotonic()
+        errors = []
+
+        def prepare(user: User) -> None:
+            try:
+                user.sign_in()
+                user.discover()
+            except Exception as exc:  # reported, not raised: one refused account must not hide the rest
+                errors.append(f"{user.role}: {exc}")
+
+        prep = [threading.Thread(target=prepare, args=(u,)) for u in users]
+        for t in prep:
+            t.start()
+        for t in prep:
+            t.join()
+        ready = [u for u in users if u.http.cookies]
+        print(f"signed in {len(users) - len(errors)} of {len(users)} users in {time.monotonic() - t0:.1f} s "
+              f"({', '.join(sorted(f'{r} {n}' for r, n in used.items()))})")
+        for e in errors:
+            print("  not signed in:", e)
+        users = [u for u in users if not any(e.startswith(u.role + ":") for e in errors)] or ready
+        print("discovered: " + ", ".join(f"{u.role} {len(u.operations)} ops/{len(u.requests)} requests/"
+                                         f"{len(u.partner_requests)} partner requests" for u in users[:6]) + " ...")
+
+        hello_count, hello_elapsed, hello_times = hammer_hello(base, args.users, args.hello_seconds)
+        hello_rps = hello_count / hello_elapsed
+
+        page_stats = Stats()
+        for u in users:
+            u.stats = page_stats
+        stop = time.monotonic() + args.duration
+
+        def drive(user: User) -> None:
+            while time.monotonic() < stop:
+                user.step()
+                if args.think:
+                    time.sleep(user.rng.uniform(0.5, 1.5) * args.think)
+
+        started = time.monotonic()
+        drivers = [threading.Thread(target=drive, args=(u,)) for u in users]
+        for t in drivers:
+            t.start()
+        for t in drivers:
+            t.join()
+        elapsed = time.monotonic() - started
+    finally:
+        if process is not None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+    rows = []
+    all_times = []
+    for name in sorted(page_stats.times, key=lambda n: -len(page_stats.times[n])):
+        times = page_stats.times[name]
+        all_times += times
+        rows.append({"page": name, "n": len(times), "errors": page_stats.errors.get(name, 0),
+                     "p50_ms": pct(times, 50), "p95_ms": pct(times, 95), "p99_ms": pct(times, 99),
+                     "rps": len(times) / elapsed})
+    for name, count in page_stats.errors.items():
+        if name not in page_stats.times:
+            rows.append({"page": name, "n": 0, "errors": count, "p50_ms": float("nan"), "p95_ms": float("nan"),
+                         "p99_ms": float("nan"), "rps": 0.0})
+    total_rps = len(all_times) / elapsed
+    print(f"\n{len(users)} users, {elapsed:.0f} s of pages, think time {args.think:g} s; server {base}")
+    print(f"{'page':30} {'n':>6} {'err':>4} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>7}")
+    for r in rows:
+        flag = "  <- p95 over 50 ms" if r["p95_ms"] > 50 else ""
+        print(f"{r['page']:30} {r['n']:6d} {r['errors']:4d} {r['p50_ms']:8.1f} {r['p95_ms']:8.1f} {r['p99_ms']:8.1f} "
+              f"{r['rps']:7.1f}{flag}")
+    print(f"{'all pages':30} {len(all_times):6d} {sum(page_stats.errors.values()):4d} {pct(all_times, 50):8.1f} "
+          f"{pct(all_times, 95):8.1f} {pct(all_times, 99):8.1f} {total_rps:7.1f}")
+    print(f"{'hello (/livez)':30} {hello_count:6d} {0:4d} {pct(hello_times, 50):8.1f} {pct(hello_times, 95):8.1f} "
+          f"{pct(hello_times, 99):8.1f} {hello_rps:7.1f}")
+    if page_stats.statuses:
+        print("errors: " + ", ".join(f"{name} {status} x{n}" for (name, status), n in sorted(
+            page_stats.statuses.items(), key=lambda kv: -kv[1])))
+    print(f"\npages / hello throughput: {total_rps:.1f} / {hello_rps:.1f} = {total_rps / hello_rps:.3f}")
+    sign_in = stats.times.get("sign-in (password, argon2id)", [])
+    if sign_in:
+        print(f"sign-in password step (argon2id), while {len(users)} users signed in at once: "
+              f"median {statistics.median(sign_in) * 1000:.0f} ms")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"users": len(users), "seconds": elapsed, "think": args.think,
+                                               "pages": rows, "all_rps": total_rps, "hello_rps": hello_rps,
+                                               "ratio": total_rps / hello_rps}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
