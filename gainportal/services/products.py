@@ -252,8 +252,9 @@ def chart_data(s: Session, op: Operation, user: User) -> dict:
             nodes[node_id] = {"id": node_id, "label": label, "kind": kind, "colour": ROLE_COLOURS[kind], **extra}
         return node_id
 
-    def edge(source: str, target: str, label: str, kind: str = "other") -> None:
-        edges.append({"id": f"e{len(edges) + 1}", "source": source, "target": target, "label": label, "kind": kind})
+    def edge(source: str, target: str, label: str, kind: str = "other", **extra) -> None:
+        edges.append({"id": f"e{len(edges) + 1}", "source": source, "target": target, "label": label, "kind": kind,
+                      **extra})
 
     for link in v.links:
         n = link.nominal
@@ -281,7 +282,7 @@ def chart_data(s: Session, op: Operation, user: User) -> dict:
                      role="Nominal on another operation")
         kind = "family" if item.kind.is_family else "rival" if item.kind is LinkKind.RIVAL else "association"
         edge(f"n{item.nominal_id}", f"n{item.other_id}", associations.relation_label(item, item.nominal_id).lower(),
-             kind)
+             kind, reverse=associations.relation_label(item, item.other_id).lower())
     if v.ocg_associations:
         this = node(f"o{op.id}", f"{op.reference} {op.name}", "ocg", reference=op.reference)
         for link in v.links:

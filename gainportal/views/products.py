@@ -45,6 +45,8 @@ def chart(operation_id: int):
     links: dict[str, list[tuple[str, str]]] = {}
     for e in data["edges"]:
         links.setdefault(e["source"], []).append((e["label"], by_id[e["target"]]["label"]))
+        if "reverse" in e:  # a link between two nominals is listed under both
+            links.setdefault(e["target"], []).append((e["reverse"], by_id[e["source"]]["label"]))
     return render_template("views/products/chart.html", op=op, data=data, links=links,
                            marking=op.classification.value)
 

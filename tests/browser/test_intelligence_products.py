@@ -15,7 +15,7 @@ from tests.browser.conftest import ARTIFACTS, screenshot
 from tests.browser.test_onboarding import _sign_in
 from tests.conftest import TEST_PASSWORD
 from tests.cycle_factories import Cycle
-from tests.products_factories import HIDDEN_NAME, seed
+from tests.products_factories import HIDDEN_NAME, SECRET_RELATIVE, seed, seed_links
 
 pytestmark = pytest.mark.browser
 
@@ -88,3 +88,46 @@ def test_ocg_on_a_page_and_association_chart(page_factory, make, axe, app):
     axe.check(page)
     assert page.locator("svg.app-chart__svg").count() == 9
     screenshot(page, "products-performance")
+
+
+def test_family_tree_links_page_and_rival_edges(page_factory, make, axe, app):
+    """The family tree drawn by generation with its table, the links page, and the chart's
+    rival and family edges with the key to the lines; nothing past the LRO's reach on any."""
+    cycle = Cycle(app, make)
+    made = seed(app, cycle, nominals=8, requests=1, questions=1)
+    extra = seed_links(app, cycle, made)
+    page = page_factory()
+    _sign_in(page, axe, cycle.lro.email, TEST_PASSWORD, cycle.lro.totp_secret)
+    page.wait_for_url(re.compile(r".*/$"))
+    page.goto(f"/operations/{cycle.operation_id}/products")
+    page.get_by_role("link", name="Family tree").click()
+    page.wait_for_url(re.compile(r".*/family-tree$"))
+    page.wait_for_selector("#family-tree[data-ready]")
+    # The grandparent (on another operation the LRO may see), parent, child, partner and sibling.
+    assert int(page.get_attribute("#family-tree", "data-ready")) == 5
+    tops = page.evaluate("""() => Object.fromEntries(window.gainportalFamilyTree.cy.nodes().map(
+        n => [n.id(), n.position('y')]))""")
+    assert tops[f"n{extra['grandparent']}"] < tops[f"n{made['nominals'][0]}"] < tops[f"n{made['nominals'][1]}"]
+    axe.check(page)
+    expect(page.get_by_test_id("tree-table")).to_contain_text("SMITH, Edna")
+    content = page.content()
+    assert HIDDEN_NAME not in content and SECRET_RELATIVE not in content
+    screenshot(page, "products-family-tree")
+
+    page.get_by_role("link", name="Record or remove family links").click()
+    page.wait_for_url(re.compile(r".*/links$"))
+    axe.check(page)
+    expect(page.get_by_test_id("ocg-associations")).to_contain_text("Operation Magpie")
+    assert "Operation Bittern" not in page.content() and SECRET_RELATIVE not in page.content()
+    screenshot(page, "products-links")
+
+    page.goto(f"/operations/{cycle.operation_id}/products/association-chart")
+    page.wait_for_selector("#association-chart[data-ready]")
+    kinds = page.evaluate("() => window.gainportalChart.cy.edges().map(e => e.data('kind'))")
+    assert kinds.count("rival") == 2 and kinds.count("family") == 4 and kinds.count("association") == 1
+    dashed = page.evaluate("""() => window.gainportalChart.cy.edges('[kind = "rival"]').map(
+        e => [e.style('line-style'), e.style('line-color')])""")
+    assert all(style == "dashed" and color == "rgb(212,53,28)" for style, color in dashed)
+    expect(page.get_by_test_id("edge-legend")).to_contain_text("Rival or rival OCG (red, dashed)")
+    axe.check(page)
+    screenshot(page, "products-association-chart-links")

@@ -239,3 +239,11 @@ def test_confirming_a_possible_relative_offers_a_family_link(app, cycle, make):
         s.get(MatchCandidate, candidate_id).relationship_kind = "self"
         s.commit()
     assert client.get(f"/matches/{candidate_id}/relative").status_code == 404
+
+
+def test_chart_table_lists_a_nominal_link_under_both_people(app, cycle, seeded):
+    client = _client(app, cycle.lro)
+    n = seeded["nominals"]
+    names = _names(app, n[:2])
+    body = client.get(f"/operations/{cycle.operation_id}/products/association-chart").get_data(as_text=True)
+    assert f"parent of: {names[1]}" in body and f"child of: {names[0]}" in body
