@@ -149,3 +149,104 @@ class PrivateCluster:
 
     def url(self, dbname: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{dbname}"
+
+
+# --- a small browser over http.client (no extra test dependency) ---------------------------
+import http.client  # noqa: E402
+import secrets  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+
+from tests.conftest import TEST_PASSWORD, csrf_from, totp_code  # noqa: E402
+
+
+@dataclass
+class Page:
+    status: int
+    headers: object
+    text: str
+
+    @property
+    def location(self) -> str:
+        return self.headers.get("Location", "")
+
+
+def multipart(fields: list[tuple[str, str]], files: list[tuple[str, str, bytes, str]] = ()) -> tuple[bytes, str]:
+    boundary = "----gainportal" + secrets.token_hex(12)
+    parts = []
+    for name, value in fields:
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+    for name, filename, data, ctype in files:
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                     f'Content-Type: {ctype}\r\n\r\n'.encode() + data + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+class Browser:
+    """Keeps the session cookie like a browser; never follows redirects by itself."""
+
+    def __init__(self, port: int, timeout: float = 90):
+        self.port, self.timeout = port, timeout
+        self.cookies: dict[str, str] = {}
+
+    def cookie_header(self) -> dict:
+        return {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None) -> Page:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+        try:
+            conn.request(method, path, body=body, headers={**self.cookie_header(), **(headers or {})})
+            response = conn.getresponse()
+            text = response.read().decode(errors="replace")
+        finally:
+            conn.close()
+        for raw in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = raw.partition("=")
+            value = rest.split(";", 1)[0]
+            if value and "Max-Age=0" not in raw and "1970" not in raw:
+                self.cookies[name.strip()] = value
+            else:
+                self.cookies.pop(name.strip(), None)
+        return Page(response.status, response.headers, text)
+
+    def get(self, path: str) -> Page:
+        return self.request("GET", path)
+
+    def csrf(self, path: str) -> str:
+        page = self.get(path)
+        assert page.status == 200, (path, page.status, page.text[:300])
+        return csrf_from(page.text)
+
+    def post(self, path: str, fields: list[tuple[str, str]], files=()) -> Page:
+        body, ctype = multipart(fields, files)
+        return self.request("POST", path, body, {"Content-Type": ctype})
+
+    def post_form(self, path: str, fields: dict, form_page: str | None = None) -> Page:
+        return self.post(path, [("csrf_token", self.csrf(form_page or path)), *fields.items()])
+
+    def sign_in(self, user, step_offset: int = 0) -> None:
+        page = self.post_form("/sign-in", {"email": user.email, "password": TEST_PASSWORD})
+        assert page.status == 302 and page.location.endswith("/sign-in/security-code"), (page.status, page.text[:500])
+        page = self.post_form("/sign-in/security-code", {"code": totp_code(user, step_offset)})
+        assert page.status == 302, (page.status, page.text[:500])
+
+
+def wait_until_serving(port: int, child: Child, timeout: float = 90) -> None:
+    def up():
+        if child.proc.poll() is not None:
+            raise AssertionError(f"server exited: {child.output()[-3000:]}")
+        try:
+            return Browser(port, timeout=5).get("/sign-in").status == 200
+        except OSError:
+            return False
+    wait_for(up, timeout=timeout, interval=0.2, what="the server to answer")
+
+
+def assert_audit_chain_intact(app) -> None:
+    """What `gainportal audit verify` checks, run in this process."""
+    from gainportal.db import db_session
+    from gainportal.services.audit import verify_chain
+
+    with app.app_context():
+        count, problems = verify_chain(db_session())
+    assert count > 0 and not problems, problems

@@ -23,6 +23,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from gainportal import faults
 from gainportal.models.request import Attachment
 from gainportal.security.crypto import CHUNK_BYTES, SealBroken, StreamSealer, aad_for, decrypt_stream
 from gainportal.security.crypto.envelope import TAG_BYTES
@@ -214,6 +215,7 @@ def store_upload(session: Session, attachment: Attachment, upload, limits: Uploa
                     raise UploadRejected(f"The selected file must be smaller than {limits.max_label}")
                 sniffer.feed(chunk)
                 out.write(sealer.update(chunk))
+                faults.pause("upload")
             if sealer.plaintext_size == 0:
                 raise UploadRejected("The selected file is empty")
             content_type = sniffer.result(name)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from gainportal.models import (
     Answer, AnswerOutcome, InformationRequest, PartnerResponse, RequestState, ResponseState, User,
 )
+from gainportal import faults
 from gainportal.db import utcnow
 from gainportal.services import audit, requests
 from gainportal.services.errors import WorkflowError
@@ -126,6 +127,7 @@ def submit(s: Session, req: InformationRequest, by: User, idempotency_key: str) 
     audit.record(s, "response_submitted", object_type="partner_response", object_id=draft.id,
                  handling=requests.handling_of(req),
                  detail={"answers": len(draft.answers), "no_trace": no_trace, "version": draft.version}, actor=by)
+    faults.pause("submit")
     return draft
 
 

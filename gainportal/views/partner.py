@@ -407,6 +407,10 @@ def answers(request_id: int):
         errors = _completeness(req, responses.current_draft(s, req))
         if errors:
             return again(errors=errors)
+    # What was typed is committed before the submission starts: if the submission fails in
+    # any way, a killed worker or a lost database included, the partner's draft still holds
+    # it, and resending the form (same idempotency key) submits it exactly once.
+    s.commit()
     try:
         responses.submit(s, req, current_user, key)
     except WorkflowError as exc:
