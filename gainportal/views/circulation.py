@@ -8,13 +8,14 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from gainportal.db import db_session
 from gainportal.forms.circulation import CirculationForm, CloseForm, GroupForm, ReferralDecisionForm, ReferralForm
 from gainportal.forms.partner import ActionForm
 from gainportal.models import Agency, Classification, Operation, Requirement, RequirementState, Role
 from gainportal.models.circulation import (
-    AgencyGroup, Circulation, DisruptionAction, GainReferral, HitOutcome, ReferralState, SubjectKind,
+    AgencyGroup, Circulation, CirculationTarget, DisruptionAction, GainReferral, HitOutcome, ReferralState, SubjectKind,
 )
 from gainportal.security.access import signed_in
 from gainportal.security.permissions import Action, can, load_or_404, visible, visible_to
@@ -65,7 +66,11 @@ def index():
     s = db_session()
     referrals = s.scalars(visible(GainReferral, current_user).order_by(GainReferral.created_at.desc())
                           .limit(100)).all()
-    circulations = s.scalars(visible(Circulation, current_user).order_by(Circulation.deadline).limit(100)).unique().all()
+    # The matrix of each circulation reads its targets, their results and its subjects:
+    # loaded for the whole page in three queries rather than a few per circulation.
+    circulations = s.scalars(visible(Circulation, current_user).order_by(Circulation.deadline).limit(100)
+                             .options(selectinload(Circulation.targets).selectinload(CirculationTarget.results),
+                                      selectinload(Circulation.subjects))).unique().all()
     on = today()
     return render_template("views/circulation/index.html", title="GAIN co-ordination", referrals=referrals,
                            circulations=[(c, service.matrix(c, on)) for c in circulations], today=on)

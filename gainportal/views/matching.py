@@ -8,11 +8,12 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from gainportal import jobs
 from gainportal.db import db_session, utcnow
 from gainportal.forms.common import clean_text
-from gainportal.models import MatchCandidate, Operation, Role
+from gainportal.models import Answer, MatchCandidate, Operation, Role
 from gainportal.security.access import signed_in
 from gainportal.security.matching_rules import nominal_visible
 from gainportal.security.permissions import Action, load_or_404, visible, visible_to
@@ -40,7 +41,11 @@ def queue():
     rows = s.scalars(select(MatchCandidate).where(visible_to(current_user, MatchCandidate),
                                                   MatchCandidate.status == "pending")
                      .order_by(MatchCandidate.tier.desc(), MatchCandidate.score.desc())
-                     .limit(PAGE_SIZE)).all()
+                     .options(joinedload(MatchCandidate.answer).selectinload(Answer.response))
+                     .limit(PAGE_SIZE)).unique().all()
+    # The operations behind the candidates in one query: nominal_visible() then finds each
+    # in the session instead of loading it on its own.
+    s.scalars(select(Operation).where(Operation.id.in_({c.operation_id for c in rows}))).unique().all()
     items = [(c, nominal_visible(current_user, c)) for c in rows]
     return render_template("views/matching/queue.html", items=items, highlighted=highlighted, form=FlaskForm(),
                            rematch=_rematch_progress())

@@ -1,0 +1,169 @@
+"""No N+1 queries: the number of SQL statements a page runs must not grow with the number of
+items it lists. The same people open the same pages in a small world and in one with three
+times the operations, nominals and requests (made by seed-scale); a page whose statement
+count grows is printed with both counts and fails the test."""
+from __future__ import annotations
+
+import shutil
+
+import pyotp
+import pytest
+from flask_login import login_user
+from sqlalchemy import event, func, select
+
+from conftest import TEST_SECRET_KEY, _empty_postgres, post_form
+from gainportal import create_app, scale_seed
+from gainportal.db import db_session
+from gainportal.models import Agency, InformationRequest, Operation, Role, User
+from gainportal.models.circulation import Circulation, CirculationTarget
+from gainportal.scale_seed import Sizes, World
+from gainportal.security.permissions import Action, can, visible_to
+from gainportal.settings import load_settings
+
+SMALL = Sizes(forces=2, partners=8, users=60, operations=6, nominals=40, requests=60)
+LARGE = Sizes(forces=2, partners=8, users=60, operations=18, nominals=120, requests=180)
+SEED = 11
+# A page may run a couple more statements when, say, a list gains a second page; an N+1 adds
+# one or more per extra item, many more than this.
+SLACK = 2
+
+
+def _world_app(backend, schema_url, tmp_path, name, sizes):
+    if backend == "sqlite":
+        path = tmp_path / f"{name}.db"
+        shutil.copyfile(schema_url.removeprefix("sqlite:///"), path)
+        url = f"sqlite:///{path}"
+    else:
+        _empty_postgres(schema_url)
+        url = schema_url
+    app = create_app(load_settings("test", database_url=url, instance_path=tmp_path / name,
+                                   secret_key=TEST_SECRET_KEY))
+    app.config["SERVER_NAME"] = "localhost"
+    with app.app_context():
+        scale_seed.run(db_session(), sizes, seed=SEED, progress=False)
+    return app
+
+
+def _people(small_app) -> dict[str, tuple[str, str]]:
+    """One person per role (the same accounts in both worlds): email and TOTP secret. The
+    first partner agency is asked by many operations, so its people have plenty to list; the
+    co-ordinator is one whose force has circulations already in the small world, so that the
+    comparison is between a short list and a longer one, not between none and some."""
+    world = World(SMALL, SEED)
+    with small_app.app_context():
+        s = db_session()
+        busiest = s.scalar(select(Agency.code).join(Circulation, Circulation.gain_agency_id == Agency.id)
+                           .group_by(Agency.code).order_by(func.count().desc(), Agency.code).limit(1))
+    people = {}
+    for user in world.users:
+        if user.role.is_partner and user.agency != world.partners[0].index:
+            continue
+        if user.role is Role.GAIN_COORDINATOR and world.agencies[user.agency].code != busiest:
+            continue
+        people.setdefault(user.role.value, (user.email, user.totp_secret))
+    return people
+
+
+def _pages(app, email: str) -> list[tuple[str, str]]:
+    """The main lists and dashboards of the person's role, and the busiest items they may see."""
+    with app.test_request_context():
+        s = db_session()
+        user = s.scalar(select(User).where(User.email == email))
+        login_user(user)
+        if user.role is Role.ADMIN:
+            return [("admin users", "/admin/users"), ("admin agencies", "/admin/agencies")]
+        if user.role.is_partner:
+            pages = [("dashboard", "/"), ("inbox", "/partner/requests"), ("inbox answered", "/partner/requests?status=answered")]
+            if user.role is Role.PARTNER_SPOC:
+                pages += [("checks", "/partner/checks"), ("consents", "/partner/consents")]
+            readable = [r for r in s.scalars(select(InformationRequest).where(visible_to(user, InformationRequest))
+                                             .order_by(InformationRequest.id)) if can(user, Action.VIEW, r)]
+            if readable:
+                busiest = max(readable, key=lambda r: (len(r.questions), -r.id))
+                pages.append(("request", f"/partner/requests/{busiest.id}"))
+            targets = [t for t in s.scalars(select(CirculationTarget).where(visible_to(user, CirculationTarget))
+                                            .order_by(CirculationTarget.id)) if can(user, Action.VIEW, t)]
+            if targets:
+                pages.append(("check", f"/partner/checks/{targets[0].id}"))
+            return pages
+        pages = [("dashboard", "/"), ("operations", "/operations")]
+        if user.role is Role.GAIN_COORDINATOR:
+            pages.append(("gain", "/gain"))
+            circ = s.scalar(select(Circulation.id).where(visible_to(user, Circulation)).order_by(Circulation.id).limit(1))
+            if circ:
+                pages.append(("circulation", f"/gain/circulations/{circ}"))
+            return pages
+        if user.role in (Role.ANALYST, Role.SUPERVISOR):
+            pages.append(("matches", "/matches"))
+        busiest = s.execute(select(InformationRequest.operation_id).where(visible_to(user, InformationRequest))
+                            .group_by(InformationRequest.operation_id)
+                            .order_by(func.count().desc(), InformationRequest.operation_id).limit(1)).scalar()
+        if busiest is None:
+            busiest = s.scalar(select(Operation.id).where(visible_to(user, Operation)).order_by(Operation.id).limit(1))
+        if busiest is not None:
+            pages += [("operation", f"/operations/{busiest}"), ("decisions", f"/operations/{busiest}/decisions"),
+                      ("operation gain", f"/operations/{busiest}/gain"), ("products", f"/operations/{busiest}/products"),
+                      ("ocg on a page", f"/operations/{busiest}/products/ocg-on-a-page"),
+                      ("performance", f"/operations/{busiest}/products/performance")]
+            req = s.scalar(select(InformationRequest.id).where(visible_to(user, InformationRequest),
+                                                              InformationRequest.operation_id == busiest)
+                           .order_by(InformationRequest.id.desc()).limit(1))
+            if req:
+                pages.append(("request", f"/requests/{req}"))
+        return pages
+
+
+def _measure(app, people) -> dict[tuple[str, str], tuple[int, int]]:
+    engine = app.extensions["gainportal_db"].engine
+    counter = [0]
+
+    def count(*_args, **_kwargs):
+        counter[0] += 1
+
+    event.listen(engine, "before_cursor_execute", count)
+    out = {}
+    try:
+        for role, (email, secret) in people.items():
+            client = app.test_client()
+            r = post_form(client, "/sign-in", {"email": email, "password": scale_seed.DEMO_PASSWORD})
+            assert r.status_code == 302, role
+            r = post_form(client, "/sign-in/security-code", {"code": pyotp.TOTP(secret).now()})
+            assert r.status_code == 302, role
+            for label, url in _pages(app, email):
+                client.get(url)  # first visit: one-off lookups (agreements to sign, caches)
+                counter[0] = 0
+                response = client.get(url)
+                out[(role, label)] = (counter[0], response.status_code)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return out
+
+
+def test_statements_per_page_do_not_grow_with_items(backend, schema_url, tmp_path):
+    small_app = _world_app(backend, schema_url, tmp_path, "small", SMALL)
+    try:
+        people = _people(small_app)
+        assert set(people) == {r.value for r in Role}
+        small = _measure(small_app, people)
+    finally:
+        small_app.extensions["gainportal_db"].engine.dispose()
+    large_app = _world_app(backend, schema_url, tmp_path, "large", LARGE)
+    try:
+        large = _measure(large_app, people)
+    finally:
+        large_app.extensions["gainportal_db"].engine.dispose()
+
+    print(f"\n{'role':17} {'page':16} {'small':>6} {'3x':>6}")
+    offending, broken = [], []
+    for key in sorted(set(small) & set(large)):
+        (a, status_a), (b, status_b) = small[key], large[key]
+        print(f"{key[0]:17} {key[1]:16} {a:6d} {b:6d}{'  <-- grows' if b > a + SLACK else ''}")
+        if status_a != 200 or status_b != 200:
+            broken.append(f"{key}: HTTP {status_a} / {status_b}")
+        elif b > a + SLACK:
+            offending.append(f"{key[0]} {key[1]}: {a} statements with the small world, {b} with 3x the items")
+    assert not broken, "pages did not open: " + "; ".join(broken)
+    # Enough pages were compared to mean something: every role's dashboard and lists.
+    assert {("partner_spoc", "inbox"), ("lro", "dashboard"), ("analyst", "matches"), ("admin", "admin users"),
+            ("gain_coordinator", "gain"), ("lro", "operation")} <= set(small) & set(large)
+    assert not offending, "N+1 queries:\n" + "\n".join(offending)
