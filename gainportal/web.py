@@ -36,6 +36,9 @@ class _IdConverter(IntegerConverter):
 def init_web(app: Flask) -> None:
     settings = app.config["SETTINGS"]
     app.url_map.converters["int"] = _IdConverter  # before any route is added
+    from gainportal.services.files import SealedSpoolRequest
+
+    app.request_class = SealedSpoolRequest  # large uploads never spool to disk in clear
     app.jinja_loader = ChoiceLoader([
         FileSystemLoader(app.template_folder),
         PrefixLoader({

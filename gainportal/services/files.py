@@ -9,17 +9,20 @@ shredding that key (retention) makes the file and the sealed name unreadable tog
 from __future__ import annotations
 
 import codecs
+import io
 import logging
 import os
 import re
 import secrets
+import tempfile
 import unicodedata
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from flask import Request, current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -181,6 +184,74 @@ class ContentSniffer:
             # nosniff, so letting the name pick between the two is harmless.
             return "text/csv" if filename.lower().endswith(".csv") else "text/plain"
         return self.kind
+
+
+# --- the form parser's spool ---------------------------------------------------------------
+# Werkzeug parses a multipart body before the view runs, spooling each file over 500KB to a
+# temporary file in clear. Files up to that size stay in memory as before; larger ones are
+# spooled through AES-CTR under a key that exists only in this process's memory, so what
+# reaches the disk (even a spool left behind by a killed worker) is ciphertext no one can
+# open. This is a scratch copy for the length of one request, not the sealed store.
+SPOOL_IN_MEMORY_BYTES = 500 * 1024
+
+
+class _EphemeralSealedSpool(io.RawIOBase):
+    def __init__(self):
+        super().__init__()
+        self._key = os.urandom(32)
+        self._nonce = int.from_bytes(os.urandom(16), "big")
+        self._file = tempfile.TemporaryFile(buffering=0)
+
+    def _xor(self, data: bytes, offset: int) -> bytes:
+        # CTR is seekable: the keystream for any offset starts at block offset // 16.
+        block, skip = divmod(offset, 16)
+        counter = ((self._nonce + block) % (1 << 128)).to_bytes(16, "big")
+        keystream = Cipher(algorithms.AES(self._key), modes.CTR(counter)).encryptor()
+        return keystream.update(bytes(skip) + data)[skip:]
+
+    def readable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        offset = self._file.tell()
+        data = self._file.read(len(buffer))
+        buffer[:len(data)] = self._xor(data, offset)
+        return len(data)
+
+    def write(self, data) -> int:
+        data = bytes(data)
+        self._file.write(self._xor(data, self._file.tell()))
+        return len(data)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._file.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._file.tell()
+
+    def truncate(self, size: int | None = None) -> int:
+        return self._file.truncate(size)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._file.close()
+            self._key = b""
+        super().close()
+
+
+class SealedSpoolRequest(Request):
+    """The app's request class: uploads over SPOOL_IN_MEMORY_BYTES spool as ciphertext."""
+
+    def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
+        if total_content_length is not None and total_content_length <= SPOOL_IN_MEMORY_BYTES:
+            return io.BytesIO()
+        return io.BufferedRandom(_EphemeralSealedSpool(), buffer_size=_READ_BYTES)
 
 
 # --- upload --------------------------------------------------------------------------------
