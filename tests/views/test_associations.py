@@ -190,6 +190,9 @@ def test_rival_ocg_recorded_from_the_links_page(app, cycle, seeded):
                                                  "ocg_classification": "OFFICIAL-SENSITIVE",
                                                  "note": "Shooting in Harehills"}, form_page=url)
     assert response.status_code == 302
+    with app.app_context():
+        raw = db_session().execute(text("SELECT note_sealed FROM operation_association")).scalars().all()
+        assert raw and not any(b"Harehills" in bytes(r) for r in raw)
     page = client.get(f"/operations/{op}/products/ocg-on-a-page").get_data(as_text=True)
     assert "Rivalries and feuds" in page and "Shooting in Harehills" in page
     data = client.get(f"/operations/{op}/products/association-chart.json").get_json()
@@ -247,3 +250,17 @@ def test_chart_table_lists_a_nominal_link_under_both_people(app, cycle, seeded):
     names = _names(app, n[:2])
     body = client.get(f"/operations/{cycle.operation_id}/products/association-chart").get_data(as_text=True)
     assert f"parent of: {names[1]}" in body and f"child of: {names[0]}" in body
+
+
+def test_pdf_of_the_ocg_on_a_page_carries_links_only_within_reach(app, cycle, seeded):
+    import io
+
+    from pypdf import PdfReader
+
+    client = _client(app, cycle.lro)
+    response = client.get(f"/operations/{cycle.operation_id}/products/ocg-on-a-page.pdf")
+    assert response.status_code == 200
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(response.data)).pages)
+    assert "Operation Magpie" in text and "Child of SMITH, Edna" in text
+    for secret in (SECRET_RELATIVE, HIDDEN_NAME, "Operation Bittern", "BITTERN-NOTE"):
+        assert secret not in text
