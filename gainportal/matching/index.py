@@ -86,6 +86,7 @@ def name_keys(first: str, surname: str) -> set[tuple]:
     return set(_name_keys(first, surname))
 
 
+@lru_cache(maxsize=200_000)
 def _name_keys(first: str, surname: str) -> tuple[tuple, ...]:
     """name_keys() as a tuple without repeats (surname keys, then forename-code keys)."""
     keys = _surname_keys(surname, _initials(first) if first else ()) if surname else ()

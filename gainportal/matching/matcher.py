@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from gainportal.matching.extract import mention_from_fields, mentions_from_text
 from gainportal.matching.identifiers import address_key, business_fingerprint, vrm_lookalike
-from gainportal.matching.index import CandidateIndex, dob_keys, name_keys, person_name_pairs
+from gainportal.matching.index import CandidateIndex, _name_keys, dob_keys, name_keys, person_name_pairs
 from gainportal.matching.records import Candidate, Mention, NominalRecord
 from gainportal.matching.score import (
     FORENAME_RANK,
@@ -46,17 +46,14 @@ class MentionView:
     dob_near: frozenset = frozenset()  # "YYYYMMDD" strings that are not a DOB mismatch
 
 
+@lru_cache(maxsize=50_000)
 def dob_neighbours(d: str, sw: str) -> frozenset:
     """Every "YYYYMMDD" the score calls exact, swapped or one edit away from d: a set lookup
     rejects a register DOB that disagrees before any name comparison is paid for."""
-    out = {d}
+    out = {d[:i] + c + d[i + 1:] for i in range(8) for c in "0123456789"}
+    out.update([d[:i] + d[i + 1] + d[i] + d[i + 2:] for i in range(7)])
     if sw:
         out.add(sw)
-    for i in range(8):
-        for c in "0123456789":
-            out.add(d[:i] + c + d[i + 1:])
-        if i < 7:
-            out.add(d[:i] + d[i + 1] + d[i] + d[i + 2:])
     return frozenset(out)
 
 
@@ -109,6 +106,13 @@ def _identifier_keys(m: Mention, v: MentionView) -> list[tuple]:
 NAME_CACHE_MAX = 200_000
 
 
+@lru_cache(maxsize=100_000)
+def _reading_keys(first: str, surname: str) -> tuple[tuple, ...]:
+    """Name blocking keys of one mention reading. Surname-only keys are broad: used only when
+    there is no forename to narrow by."""
+    return tuple(k for k in _name_keys(first, surname) if k[0] != "s" or not first)
+
+
 def _name_entry(index: CandidateIndex, direct: list, swapped_pair) -> tuple:
     """(ids hit through the name, surname bits of the mention's surname, {id: best_name})
     for one mention name; everything here depends on the name and the register only.
@@ -118,10 +122,10 @@ def _name_entry(index: CandidateIndex, direct: list, swapped_pair) -> tuple:
     level short of "mismatch" needs >= 0.8; a shared double-barrel part is indexed anyway).
     """
     keys: set[tuple] = set()
-    for first, surname in direct + ([swapped_pair] if swapped_pair else []):
-        ks = name_keys(first, surname)
-        # Surname-only keys are broad: use them only when there is no forename to narrow by.
-        keys.update(k for k in ks if k[0] != "s" or not first)
+    for first, surname in direct:
+        keys.update(_reading_keys(first, surname))
+    if swapped_pair:
+        keys.update(_reading_keys(*swapped_pair))
     surnames = {p[1] for p in direct if p[1]}
     if swapped_pair:
         surnames.add(swapped_pair[1])  # "Aldrews Colin": the swapped reading's surname
@@ -178,25 +182,30 @@ class Matcher:
             if len(cache) >= NAME_CACHE_MAX:
                 cache.clear()
             cache[key] = entry
-        name_ids, v.sur_bits, best = entry
-        ids = set(name_ids)
-        get = index.postings.get
-        for k in _identifier_keys(mention, v):
-            hit = get(k)
-            if hit:
-                ids.update(hit)
-        d, sw = v.dob_s, v.dob_sw
-        pc, ak = v.postcode, v.address_key
+        ids, v.sur_bits, best = entry
+        id_keys = _identifier_keys(mention, v)
+        if id_keys:
+            ids = set(ids)
+            get = index.postings.get
+            for k in id_keys:
+                hit = get(k)
+                if hit:
+                    ids.update(hit)
+        d = v.dob_s
+        if d:
+            # The DOB disagrees and it is not the address: never shown (score.py tiers), so
+            # dropped before any name comparison.
+            near = dob_neighbours(d, v.dob_sw)
+            pc, ak = v.postcode, v.address_key
+            ids = [i for i in ids if not (views[i].dob_s and views[i].dob_s not in near)
+                   or (pc and pc == views[i].postcode) or (ak and ak == views[i].address_key)]
+        pairs, sur_bits = v.pairs, v.sur_bits
         for i in ids:
             nv = views[i]
-            n = nv.dob_s
-            if d and n and n != d and n != sw and not _one_edit_s(n, d) \
-                    and not (pc and pc == nv.postcode) and not (ak and ak == nv.address_key):
-                continue  # the DOB disagrees and it is not the address: never shown (score.py tiers)
             if direct:
                 bn = best.get(i)
                 if bn is None:
-                    bn = best[i] = best_name(v.pairs, nv, index, v.sur_bits)
+                    bn = best[i] = best_name(pairs, nv, index, sur_bits)
             else:
                 bn = None
             score, features, tier, rel = score_candidate(v, nv, index, bn)

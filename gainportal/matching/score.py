@@ -170,14 +170,26 @@ def name_weight_bits(first, surname, n_first, n_surname, sur_bits, fore_bits) ->
     return w, sl, fl
 
 
+# Each level as (coefficient of the register bits, constant): coef * bits + const is exactly
+# what name_weight_bits() adds (0.0 * bits is 0.0), for one dict lookup per level in the hot loop.
+_SUR_LIN = {**{sl: (1.0, w) for sl, w in SURNAME_W.items()},
+            "mismatch": (0.0, SURNAME_MISMATCH), "missing": (0.0, 0.0)}
+_FORE_LIN = {**{fl: (1.0, w) for fl, w in FORENAME_W.items()},
+             "initial": (0.0, FORENAME_INITIAL), "mismatch": (0.0, FORENAME_MISMATCH), "missing": (0.0, 0.0)}
+_SWAP_FORE_OK = frozenset({"exact", "nickname", "typo"})
+
+
 def best_name(pairs, view, index, m_sur_bits: float | None = None) -> tuple[float, str, str, bool, int]:
     """Best (weight, surname level, forename level, swapped, form) over readings x name forms.
 
     pairs: the mention's (direct readings, swapped reading or None). A shared part of a
     double-barrelled surname ("Wright" in "Wright-Jones") says as little as the mention's own
     surname does, so the surname counts for the commoner of the two (m_sur_bits).
+    Equal to the best name_weight_bits() result (first best on ties, direct readings before
+    the swapped one), written out inline: it runs for every blocked candidate of a re-match.
     """
     best = (-99.0, "missing", "missing", False, 0)
+    best_w = -99.0
     direct, swapped_pair = pairs
     if m_sur_bits is None:
         m_sur = direct[0][1] if direct else ""
@@ -185,22 +197,35 @@ def best_name(pairs, view, index, m_sur_bits: float | None = None) -> tuple[floa
     bits = view.bits
     if not bits:  # computed on first use and kept (index.py builds none up front)
         bits = view.bits = tuple(name_bits(index, f, s) for f, s in view.names)
+    sur_lin, fore_lin = _SUR_LIN, _FORE_LIN
+    s_level, f_level = surname_level, forename_level
     for form, (n_first, n_surname) in enumerate(view.names):
         sur_bits, fore_bits = bits[form]
         if m_sur_bits < sur_bits:
             sur_bits = m_sur_bits
         for first, surname in direct:
-            w, sl, fl = name_weight_bits(first, surname, n_first, n_surname, sur_bits, fore_bits)
-            if w > best[0]:
+            sl = s_level(surname, n_surname)
+            fl = f_level(first, n_first)
+            a, b = sur_lin[sl]
+            c, d = fore_lin[fl]
+            w = (a * sur_bits + b) + (c * fore_bits + d)
+            if w > best_w:
+                best_w = w
                 best = (w, sl, fl, False, form)
-        if swapped_pair and best[0] < sur_bits + fore_bits + SWAPPED_PENALTY:
+        if swapped_pair and best_w < sur_bits + fore_bits + SWAPPED_PENALTY:
             # A swapped reading scores at most full agreement less the penalty: nothing to
             # gain once a direct reading of this or an earlier form has reached that.
             first, surname = swapped_pair
-            w, sl, fl = name_weight_bits(first, surname, n_first, n_surname, sur_bits, fore_bits)
-            w += SWAPPED_PENALTY
-            if w > best[0] and sl in NAME_AGREE_SURNAME and fl in ("exact", "nickname", "typo"):
-                best = (w, sl, fl, True, form)
+            sl = s_level(surname, n_surname)
+            if sl in NAME_AGREE_SURNAME:
+                fl = f_level(first, n_first)
+                if fl in _SWAP_FORE_OK:
+                    a, b = sur_lin[sl]
+                    c, d = fore_lin[fl]
+                    w = (a * sur_bits + b) + (c * fore_bits + d) + SWAPPED_PENALTY
+                    if w > best_w:
+                        best_w = w
+                        best = (w, sl, fl, True, form)
     return best
 
 
@@ -210,28 +235,22 @@ def score_candidate(m, view, index, name=None) -> tuple[float, dict, str, str]:
     m is a matcher.MentionView. Every level that contributed is in the features dict so an
     analyst can see why; tier is "strong", "possible" or "" (below threshold). name: the
     best_name() result for this pair if the caller already has it (the batch path caches it
-    per distinct mention name and nominal).
+    per distinct mention name and nominal). A pair below every tier gets an empty features
+    dict: nine in ten blocked candidates are never shown, and the dict is most of their cost.
     """
-    features: dict = {}
     score = 0.0
     has_name = bool(m.pairs[0])
     sl = fl = "missing"
+    w = 0.0
+    was_swapped = False
     form = 0
     if has_name:
         w, sl, fl, was_swapped, form = name if name is not None else best_name(m.pairs, view, index, m.sur_bits)
         score += w
-        features["surname"] = sl
-        features["forename"] = fl
-        if was_swapped:
-            features["order"] = "swapped"
-        if form:
-            features["alias"] = " ".join(view.names[form]).strip()
-        features["name_weight"] = w
 
     dl = dob_level_s(m.dob, view.dob_s, m.dob_s, m.dob_sw) if (m.dob and view.dob_s) else "missing"
     if dl != "missing":
         score += DOB_W[dl]
-        features["dob"] = dl
 
     pl = "missing"
     if m.postcode and view.postcode:
@@ -244,11 +263,9 @@ def score_candidate(m, view, index, name=None) -> tuple[float, dict, str, str]:
         else:
             pl = "other"
         score += POSTCODE_W[pl]
-        features["postcode"] = pl
     same_address = bool(m.address_key and m.address_key == view.address_key)
     if same_address:
         score += ADDRESS_W
-        features["address"] = "same"
 
     vl = "missing"
     if m.vrms and view.vrms:
@@ -258,28 +275,29 @@ def score_candidate(m, view, index, name=None) -> tuple[float, dict, str, str]:
             vl = "lookalike"
         if vl != "missing":
             score += VRM_W[vl]
-            features["vrm"] = vl
-    phone = bool(m.phones & view.phones)
+    phone = bool(m.phones and m.phones & view.phones)
     if phone:
         score += PHONE_W
-        features["phone"] = "exact"
-    if m.businesses & view.businesses:
+    business = bool(m.businesses and m.businesses & view.businesses)
+    if business:
         score += BUSINESS_W
-        features["business"] = "same"
 
-    relationship = "self"
-    name_agrees = sl in NAME_AGREE_SURNAME and fl in NAME_AGREE_FORENAME
     # A full forename that disagrees, with the nominal's surname at the nominal's address, is
     # most likely family: offer the link, never the identity.
     at_address = pl == "full" or same_address
     if sl in NAME_AGREE_SURNAME and fl == "mismatch" and at_address and dl not in HARD_DOB:
-        relationship = "possible_associate"
+        features = _features(view, has_name, w, sl, fl, was_swapped, form, dl, pl, same_address, vl, phone,
+                             business)
         features["relationship"] = "possible_associate"
-        return max(score, POSSIBLE_MIN), features, "possible", relationship
+        return max(score, POSSIBLE_MIN), features, "possible", "possible_associate"
+    if score < POSSIBLE_MIN or dl == "mismatch":
+        return score, {}, "", "self"  # below both tiers (strong needs STRONG_MIN >= POSSIBLE_MIN)
 
+    features = _features(view, has_name, w, sl, fl, was_swapped, form, dl, pl, same_address, vl, phone, business)
+    name_agrees = sl in NAME_AGREE_SURNAME and fl in NAME_AGREE_FORENAME
     hard = dl in HARD_DOB or vl != "missing" or phone
     strong = False
-    if name_agrees and dl not in ("mismatch", "age_outside") and score >= STRONG_MIN:
+    if name_agrees and dl != "age_outside" and score >= STRONG_MIN:
         if hard:
             strong = True
         elif fl == "sibling":
@@ -305,13 +323,33 @@ def score_candidate(m, view, index, name=None) -> tuple[float, dict, str, str]:
                 features["relationship"] = "possible_associate"
                 features["near_identical_forename"] = True
                 return max(score, POSSIBLE_MIN), features, "possible", "possible_associate"
-    if strong:
-        tier = "strong"
-    elif score >= POSSIBLE_MIN and dl != "mismatch":
-        tier = "possible"
-    else:
-        tier = ""
-    return score, features, tier, relationship
+    return score, features, "strong" if strong else "possible", "self"
+
+
+def _features(view, has_name, w, sl, fl, was_swapped, form, dl, pl, same_address, vl, phone, business) -> dict:
+    """Every level that contributed to a shown candidate's score, for the analyst."""
+    features: dict = {}
+    if has_name:
+        features["surname"] = sl
+        features["forename"] = fl
+        if was_swapped:
+            features["order"] = "swapped"
+        if form:
+            features["alias"] = " ".join(view.names[form]).strip()
+        features["name_weight"] = w
+    if dl != "missing":
+        features["dob"] = dl
+    if pl != "missing":
+        features["postcode"] = pl
+    if same_address:
+        features["address"] = "same"
+    if vl != "missing":
+        features["vrm"] = vl
+    if phone:
+        features["phone"] = "exact"
+    if business:
+        features["business"] = "same"
+    return features
 
 
 def common_name(view, index, form: int = 0) -> bool:
