@@ -13,6 +13,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
@@ -158,6 +159,7 @@ ERROR_PAGES = {
     413: ("The file or form is too large", "Files must be {max_mb}MB or smaller. Go back and choose a smaller file."),
     429: ("Too many attempts", "You have tried too many times. Wait a few minutes, then try again."),
     500: ("Sorry, there is a problem with the service", "Try again later. What you entered may not have been saved."),
+    503: ("Sorry, the service is unavailable", "Try again in a few minutes. What you entered may not have been saved."),
 }
 
 
@@ -189,7 +191,27 @@ def _init_error_pages(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
+        if isinstance(getattr(error, "original_exception", None), DBAPIError):
+            # Raised after the view (committing, auditing the page view): the same outage.
+            return _database_unavailable(error.original_exception)
         return render_error(error.code or 500)
+
+    @app.errorhandler(DBAPIError)
+    def _database_unavailable(error: DBAPIError):
+        if not (error.connection_invalidated or isinstance(error, (OperationalError, InterfaceError))):
+            return _unexpected(error)
+        # The database is unreachable (restarting, failing over): say so without touching it
+        # again. Rendering the page must not load the signed-in user, which needs the database.
+        app.logger.error("database unavailable on %s: %s", request.endpoint, type(error.orig).__name__)
+        session = g.pop("db_session", None)
+        if session is not None:
+            try:
+                session.close()
+            except Exception:  # noqa: BLE001 - the connection is already gone
+                pass
+        g._login_user = app.login_manager.anonymous_user()
+        body, code, *headers = render_error(503)
+        return body, code, {**(headers[0] if headers else {}), "Retry-After": "30"}
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

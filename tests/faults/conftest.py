@@ -1,6 +1,6 @@
 """Fault tests run the portal under real gunicorn (2 sync workers) against PostgreSQL.
 
-One server per module: each test still gets an emptied database (the usual ``database_url``
+One server for the whole run: each test still gets an emptied database (the usual ``database_url``
 fixture), and the server shares the module's instance folder and so its keyring."""
 from __future__ import annotations
 
@@ -12,10 +12,8 @@ import pytest
 from gainportal.security import sealing
 from gainportal.settings import load_settings
 from tests.conftest import TEST_SECRET_KEY
-from tests.processes import Child, free_port, start_gunicorn, wait_until_serving
+from tests.processes import RELAXED_LIMITS, Child, free_port, start_gunicorn, wait_until_serving
 
-# Many sign-ins from one address within a minute: the limits are tested elsewhere.
-RELAXED_LIMITS = {"GAINPORTAL_SIGN_IN_RATE_LIMIT": "1000 per minute", "GAINPORTAL_MFA_RATE_LIMIT": "1000 per minute"}
 
 
 @dataclass
@@ -45,7 +43,7 @@ def _settings(database_url: str, instance: Path):
     return load_settings("test", database_url=database_url, instance_path=instance, secret_key=TEST_SECRET_KEY)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def fault_instance(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("fault-instance")
 
@@ -55,10 +53,15 @@ def settings(database_url, fault_instance):
     return _settings(database_url, fault_instance)
 
 
-@pytest.fixture(scope="module")
-def portal(backend, schema_url, fault_instance, tmp_path_factory):
+@pytest.fixture(autouse=True)
+def _postgresql_only(backend):
+    """Skipped before any database is made for the SQLite pass."""
     if backend != "postgresql":
         pytest.skip("fault tests run gunicorn against PostgreSQL; the SQLite runs cover the same code in-process")
+
+
+@pytest.fixture(scope="session")
+def portal(backend, schema_url, fault_instance, tmp_path_factory):
     settings = _settings(schema_url, fault_instance)
     sealing.load_keyring(settings)  # made once here, before two workers could race to make it
     fault_dir = tmp_path_factory.mktemp("faults")
