@@ -275,14 +275,26 @@ def chart_data(s: Session, op: Operation, user: User) -> dict:
         edge(f"n{nominal_id}", node(f"o{other.id}", f"{other.reference} {other.name}", "ocg",
                                     reference=other.reference), f"{role.label.lower()} in")
     on_op = {link.nominal_id for link in v.links}
+    off_op: set[int] = set()
     for item in v.nominal_links:
         for end in (item.nominal, item.other):
             if end.id not in on_op:
+                off_op.add(end.id)
                 node(f"n{end.id}", end.display_name or end.reference, "linked_nominal", reference=end.reference,
                      role="Nominal on another operation")
         kind = "family" if item.kind.is_family else "rival" if item.kind is LinkKind.RIVAL else "association"
         edge(f"n{item.nominal_id}", f"n{item.other_id}", associations.relation_label(item, item.nominal_id).lower(),
              kind, reverse=associations.relation_label(item, item.other_id).lower())
+    if off_op:
+        # Which OCG a linked nominal belongs to, where the viewer may see that operation: the
+        # guidance colour-codes a chart's entities by OCG.
+        visible_ops = select(Operation.id).where(visible_to(user, Operation))
+        for link in s.scalars(select(NominalLink).where(NominalLink.nominal_id.in_(off_op),
+                                                        NominalLink.operation_id.in_(visible_ops))
+                              .order_by(NominalLink.id)).unique():
+            other = link.operation
+            edge(f"n{link.nominal_id}", node(f"o{other.id}", f"{other.reference} {other.name}", "ocg",
+                                             reference=other.reference), f"{link.role.label.lower()} in")
     if v.ocg_associations:
         this = node(f"o{op.id}", f"{op.reference} {op.name}", "ocg", reference=op.reference)
         for link in v.links:

@@ -196,7 +196,8 @@ def test_rival_ocg_recorded_from_the_links_page(app, cycle, seeded):
     page = client.get(f"/operations/{op}/products/ocg-on-a-page").get_data(as_text=True)
     assert "Rivalries and feuds" in page and "Shooting in Harehills" in page
     data = client.get(f"/operations/{op}/products/association-chart.json").get_json()
-    assert [e["kind"] for e in data["edges"] if e["target"] == f"o{seeded['rival_op']}"] == ["rival"]
+    assert [e["kind"] for e in data["edges"] if e["target"] == f"o{seeded['rival_op']}" and e["source"] == f"o{op}"] \
+        == ["rival"]
 
 
 def test_confirming_a_possible_relative_offers_a_family_link(app, cycle, make):
@@ -264,3 +265,12 @@ def test_pdf_of_the_ocg_on_a_page_carries_links_only_within_reach(app, cycle, se
     assert "Operation Magpie" in text and "Child of SMITH, Edna" in text
     for secret in (SECRET_RELATIVE, HIDDEN_NAME, "Operation Bittern", "BITTERN-NOTE"):
         assert secret not in text
+
+
+def test_a_relative_on_another_operation_is_tied_to_that_ocg_only_when_visible(app, cycle, seeded):
+    client = _client(app, cycle.lro)
+    data = client.get(f"/operations/{cycle.operation_id}/products/association-chart.json").get_json()
+    grandparent = f"n{seeded['grandparent']}"
+    assert [(e["target"], e["label"]) for e in data["edges"] if e["source"] == grandparent and e["kind"] == "other"] \
+        == [(f"o{seeded['rival_op']}", "peripheral in")]
+    assert f"o{seeded['unseen_op']}" not in {n["id"] for n in data["nodes"]}
