@@ -219,6 +219,11 @@ def start_gunicorn(args) -> tuple[subprocess.Popen, str]:
            "GAINPORTAL_MFA_RATE_LIMIT": "100000 per minute"}
     if args.instance_path:
         env["GAINPORTAL_INSTANCE_PATH"] = str(Path(args.instance_path).resolve())
+        # Production settings refuse to make a secret key: use the one the seed's sealed
+        # TOTP secrets were made under.
+        key_file = Path(args.instance_path) / "secret_key"
+        if key_file.exists() and not ({"GAINPORTAL_SECRET_KEY", "GAINPORTAL_SECRET_KEY_FILE"} & set(os.environ)):
+            env["GAINPORTAL_SECRET_KEY_FILE"] = str(key_file.resolve())
     if args.workers:
         env["GAINPORTAL_WORKERS"] = str(args.workers)
     if args.threads:
@@ -279,7 +284,8 @@ def main() -> None:
     parser.add_argument("--instance-path", help="instance folder with the keyring the seed used")
     parser.add_argument("--credentials", required=True, help="users file written by gainportal seed-scale")
     parser.add_argument("--url", help="use an already running server instead of starting gunicorn")
-    parser.add_argument("--env", default="development", help="GAINPORTAL_ENV for the server (default development)")
+    parser.add_argument("--env", default="production",
+                        help="GAINPORTAL_ENV for the server (default production: no template reloading, full argon2)")
     parser.add_argument("--redis-url", help="GAINPORTAL_REDIS_URL for the server (rate limits shared)")
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: the config's, 2 per core)")
     parser.add_argument("--threads", type=int, help="gunicorn threads per worker (default: the config's)")

@@ -110,6 +110,21 @@ def configure_logging(settings, stream=None) -> logging.Handler | None:
 request_log = logging.getLogger("gainportal.request")
 
 
+def _user_id(user) -> int | None:
+    """The signed-in user's id from the identity map key: the request's session is closed
+    by now and the object may be expired, so no attribute is loaded."""
+    if user is None:
+        return None
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import NoInspectionAvailable
+
+    try:
+        identity = inspect(user).identity
+    except NoInspectionAvailable:  # the anonymous user
+        return None
+    return identity[0] if identity else None
+
+
 def init_request_logging(app: Flask) -> None:
     settings = app.config["SETTINGS"]
     configure_logging(settings)
@@ -136,8 +151,7 @@ def init_request_logging(app: Flask) -> None:
         started = g.get("request_started")
         # Only a user already loaded by the request is named: looking one up here would cost
         # a query on public pages.
-        user = g.get("_login_user")
-        user_id = getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None
+        user_id = _user_id(g.get("_login_user"))
         rule = request.url_rule.rule if request.url_rule is not None else None
         level = logging.ERROR if response.status_code >= 500 else logging.INFO
         request_log.log(level, "request", extra={

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import select, text
+from sqlalchemy import event as sa_event, select, text
 from sqlalchemy.orm import Session
 
 from gainportal.db import utcnow
@@ -51,16 +51,18 @@ def record(
     handling: dict | None = None,
     actor=None,
 ) -> AuditEvent:
-    """Append one event. ``detail`` must hold facts about the event, never content."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_ID})
-    last = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
+    """Record one event in the caller's transaction. ``detail`` must hold facts about the
+    event, never content.
+
+    The event joins the hash chain when the transaction commits (``_append_pending``), not
+    here: linking it needs the chain's lock, and a view that audits first and then spends
+    time building its page would otherwise hold that lock, and so stop every other request
+    from auditing, until it finished. The row is written in the same commit as the change
+    it records, so the two still land together or not at all. Inside a savepoint the event
+    is linked at once, so rolling the savepoint back takes the event with it."""
     if actor is None and has_request_context() and current_user and current_user.is_authenticated:
         actor = current_user
     event = AuditEvent(
-        seq=(last.seq + 1) if last else 1,
         occurred_at=utcnow(),
         actor_user_id=getattr(actor, "id", None),
         actor_agency_id=getattr(actor, "agency_id", None),
@@ -71,12 +73,54 @@ def record(
         ip=request.remote_addr if has_request_context() else None,
         detail=json.dumps(detail or {}, sort_keys=True, default=str),
         handling=json.dumps(handling or {}, sort_keys=True, default=str),
-        prev_hash=last.hash if last else GENESIS,
     )
-    event.hash = compute_hash(event)
-    session.add(event)
-    session.flush()
+    if session.in_nested_transaction():
+        _link(session, [event])
+        session.flush()
+        return event
+    # Begin the transaction now if nothing has yet, so that a rollback before the commit
+    # (which ends it) drops the event too.
+    session.connection()
+    session.info.setdefault(_PENDING, []).append(event)
     return event
+
+
+_PENDING = "gainportal_audit_pending"
+
+
+def _link(session: Session, events: list[AuditEvent]) -> None:
+    """Give events their place in the chain, under the chain's lock (held to commit)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_ID})
+    last = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
+    for event in events:
+        seq += 1
+        event.seq, event.prev_hash = seq, prev
+        event.hash = prev = compute_hash(event)
+        session.add(event)
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _append_pending(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        _link(session, pending)
+        session.flush()
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _drop_pending(session: Session, transaction) -> None:
+    # A rolled-back (or closed) transaction's events are dropped with it.
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
+
+
+def pending_events(session: Session) -> list[AuditEvent]:
+    """Events recorded in this transaction and not yet committed (for tests and checks)."""
+    return list(session.info.get(_PENDING, ()))
 
 
 @dataclass

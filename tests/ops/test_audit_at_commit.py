@@ -1,0 +1,74 @@
+"""Audit events join the hash chain when their transaction commits: a request that audits
+early and then spends time on its page no longer holds the chain's lock (which serialised
+every other request behind it under load), yet an event still lands with its change or not
+at all, and the chain verifies."""
+from __future__ import annotations
+
+from sqlalchemy import func, select, text
+
+from gainportal.db import db_session
+from gainportal.models import AuditEvent
+from gainportal.services import audit
+
+
+def _actions(s) -> list[str]:
+    return list(s.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)))
+
+
+def test_events_are_linked_at_commit_and_dropped_on_rollback(app):
+    with app.app_context():
+        s = db_session()
+        audit.record(s, "kept_first", object_type="thing", object_id=1)
+        audit.record(s, "kept_second", object_type="thing", object_id=2)
+        assert [e.action for e in audit.pending_events(s)] == ["kept_first", "kept_second"]
+        assert s.scalar(select(func.count()).select_from(AuditEvent)) == 0
+        s.commit()
+        assert audit.pending_events(s) == []
+        audit.record(s, "rolled_back", object_type="thing", object_id=3)
+        s.rollback()
+        assert audit.pending_events(s) == []
+        s.commit()
+        assert _actions(s) == ["kept_first", "kept_second"]
+        count, problems = audit.verify_chain(s)
+        assert (count, problems) == (2, [])
+
+
+def test_an_event_inside_a_savepoint_goes_with_the_savepoint(app):
+    with app.app_context():
+        s = db_session()
+        audit.record(s, "before", object_type="thing")
+        try:
+            with s.begin_nested():
+                audit.record(s, "inside_undone", object_type="thing")
+                raise RuntimeError("undo the savepoint")
+        except RuntimeError:
+            pass
+        with s.begin_nested():
+            audit.record(s, "inside_kept", object_type="thing")
+        audit.record(s, "after", object_type="thing")
+        s.commit()
+        # Savepoint events are linked at once, the others at commit: all in one unbroken chain.
+        assert sorted(_actions(s)) == ["after", "before", "inside_kept"]
+        assert audit.verify_chain(s) == (3, [])
+
+
+def test_an_uncommitted_audited_request_does_not_block_another(app, backend):
+    """Two transactions as two app processes would run them. Before events were linked at
+    commit, the first one's early record() took the chain lock until it committed, and the
+    second waited (here: failed at once on lock_timeout)."""
+    if backend != "postgresql":
+        import pytest
+        pytest.skip("SQLite serialises writing transactions as a whole (BEGIN IMMEDIATE)")
+    engine = app.extensions["gainportal_db"].engine
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as slow, Session(engine) as fast:
+        slow.execute(text("SELECT 1"))
+        audit.record(slow, "slow_page_viewed", object_type="page")
+        slow.execute(text("SELECT count(*) FROM audit_event"))  # the rest of its page
+        fast.execute(text("SET lock_timeout = '2s'"))
+        audit.record(fast, "fast_page_viewed", object_type="page")
+        fast.commit()  # would raise "canceling statement due to lock timeout" if blocked
+        slow.commit()
+        assert _actions(fast) == ["fast_page_viewed", "slow_page_viewed"]
+        assert audit.verify_chain(fast) == (2, [])
