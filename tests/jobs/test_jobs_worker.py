@@ -122,3 +122,39 @@ def test_a_rematch_started_on_the_web_is_run_by_a_worker_process(app, make, tmp_
     verify = subprocess.run([str(BIN / "gainportal"), "audit", "verify"], env=portal_env(settings),
                             capture_output=True, text=True, timeout=120)
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_notify_and_retention_jobs_run_in_the_worker(app, make, tmp_path, settings):
+    import os
+    import time
+
+    from gainportal import jobs
+    from gainportal.models import Notification
+
+    cycle = Cycle(app, make)
+    cycle.draft(issue=True, days=1)  # the council's SPOC is told, and the deadline is close
+    uploads = settings.instance_path / "uploads"
+    uploads.mkdir(parents=True, exist_ok=True)
+    abandoned = uploads / f".{uuid.uuid4().hex}.0123456789ab.part"
+    abandoned.write_bytes(os.urandom(1000))
+    two_hours_ago = time.time() - 7200
+    os.utime(abandoned, (two_hours_ago, two_hours_ago))
+
+    huey = jobs.huey_for(settings)
+    huey.gainportal_tasks["notify"]()
+    huey.gainportal_tasks["retention_run"]()
+    worker = start_worker(settings, tmp_path / "worker.log")
+    try:
+        notified = wait_for(lambda: huey.get("gainportal:notify:last", peek=True), timeout=90, interval=0.3,
+                            what="the notify job")
+        retained = wait_for(lambda: huey.get("gainportal:retention:last", peek=True), timeout=90, interval=0.3,
+                            what="the retention job")
+    finally:
+        worker.stop()
+    assert notified["queued"] >= 1 and notified["sent"] >= 2, (notified, worker.output())
+    assert retained == {**retained, "shredded": 0, "parts_swept": 1}
+    assert not abandoned.exists()
+    with app.app_context():
+        s = db_session()
+        kinds = {(n.kind, n.user_id, n.sent_at is not None) for n in s.scalars(select(Notification))}
+    assert ("request_issued", cycle.spoc.id, True) in kinds and ("deadline_reminder", cycle.spoc.id, True) in kinds
