@@ -135,21 +135,38 @@ def add_nominal_link(operation_id: int):
     return redirect(url_for("products.links", operation_id=op.id))
 
 
-@bp.post("/operations/<int:operation_id>/links/nominals/<int:link_id>/remove")
+@bp.route("/operations/<int:operation_id>/links/nominals/<int:link_id>/remove", methods=["GET", "POST"])
 @signed_in(*EDITORS)
 def remove_nominal_link(operation_id: int, link_id: int):
-    op = _editable_operation(operation_id)
+    op = load_or_404(Operation, operation_id)
     link = _load_link(NominalAssociation, link_id)
-    if not {link.nominal_id, link.other_id} & {n.id for n in _op_nominals(op)}:
+    on_op = {n.id for n in _op_nominals(op)}
+    if not {link.nominal_id, link.other_id} & on_op:
         abort(404)
-    try:
-        service.remove_link(db_session(), link, by=current_user, reason=clean_text(request.form.get("reason", "")) or "",
-                            operation=op)
-    except WorkflowError as e:
-        flash(str(e), "error")
-        return redirect(url_for("products.links", operation_id=op.id, _anchor=f"link-{link_id}"))
-    flash("Link removed", "success")
-    return redirect(url_for("products.links", operation_id=op.id))
+    first = link.nominal if link.nominal_id in on_op else link.other
+    summary = f"{first.display_name} ({first.reference}): {service.describe(link, first.id)}"
+    return _remove(op, link, summary, lambda reason: service.remove_link(db_session(), link, by=current_user,
+                                                                         reason=reason, operation=op))
+
+
+def _remove(op: Operation, link, summary: str, remove):
+    """A confirmation page asking why; the removal and its reason go to the audit trail and
+    the decision log."""
+    error = None
+    if request.method == "POST":
+        if not FlaskForm().validate_on_submit():
+            abort(400)
+        try:
+            remove(clean_text(request.form.get("reason", "")) or "")
+        except WorkflowError as e:
+            error = str(e)
+            db_session().rollback()
+        else:
+            flash("Link removed", "success")
+            return redirect(url_for("products.links", operation_id=op.id))
+    return render_template("views/products/remove_link.html", op=op, link=link, summary=summary, error=error,
+                           marking=op.classification.value,
+                           error_list=[{"text": error, "href": "#reason"}] if error else []), (400 if error else 200)
 
 
 @bp.post("/operations/<int:operation_id>/links/ocgs")
@@ -185,21 +202,17 @@ def add_ocg_link(operation_id: int):
     return redirect(url_for("products.links", operation_id=op.id))
 
 
-@bp.post("/operations/<int:operation_id>/links/ocgs/<int:link_id>/remove")
+@bp.route("/operations/<int:operation_id>/links/ocgs/<int:link_id>/remove", methods=["GET", "POST"])
 @signed_in(*EDITORS)
 def remove_ocg_link(operation_id: int, link_id: int):
-    op = _editable_operation(operation_id)
+    op = load_or_404(Operation, operation_id)
     link = _load_link(OperationAssociation, link_id)
     if op.id not in (link.operation_id, link.other_id):
         abort(404)
-    try:
-        service.remove_ocg_link(db_session(), link, op, by=current_user,
-                                reason=clean_text(request.form.get("reason", "")) or "")
-    except WorkflowError as e:
-        flash(str(e), "error")
-        return redirect(url_for("products.links", operation_id=op.id, _anchor=f"ocg-link-{link_id}"))
-    flash("OCG link removed", "success")
-    return redirect(url_for("products.links", operation_id=op.id))
+    other = link.other_end(op.id)
+    summary = f"{link.kind.label}: {other.reference} {other.name}"
+    return _remove(op, link, summary, lambda reason: service.remove_ocg_link(db_session(), link, op, by=current_user,
+                                                                             reason=reason))
 
 
 # --- family tree --------------------------------------------------------------------------------

@@ -120,11 +120,22 @@ def test_family_tree_links_page_and_rival_edges(page_factory, make, axe, app):
     expect(page.get_by_test_id("ocg-associations")).to_contain_text("Operation Magpie")
     assert "Operation Bittern" not in page.content() and SECRET_RELATIVE not in page.content()
     screenshot(page, "products-links")
+    page.get_by_role("link", name="Remove link to OP-").first.click()
+    page.wait_for_url(re.compile(r".*/remove$"))
+    axe.check(page)
+    page.get_by_role("button", name="Remove link").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter why you are removing this link")
+    axe.check(page)
+    page.get_by_label("Why are you removing it?").fill("Recorded against the wrong group")
+    page.get_by_role("button", name="Remove link").click()
+    page.wait_for_url(re.compile(r".*/links$"))
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Link removed")
+    expect(page.get_by_test_id("ocg-associations")).to_have_count(0)  # Magpie was the only one the LRO may see
 
     page.goto(f"/operations/{cycle.operation_id}/products/association-chart")
     page.wait_for_selector("#association-chart[data-ready]")
     kinds = page.evaluate("() => window.gainportalChart.cy.edges().map(e => e.data('kind'))")
-    assert kinds.count("rival") == 2 and kinds.count("family") == 4 and kinds.count("association") == 1
+    assert kinds.count("rival") == 1 and kinds.count("family") == 4 and kinds.count("association") == 1
     dashed = page.evaluate("""() => window.gainportalChart.cy.edges('[kind = "rival"]').map(
         e => [e.style('line-style'), e.style('line-color')])""")
     assert all(style == "dashed" and color == "rgb(212,53,28)" for style, color in dashed)

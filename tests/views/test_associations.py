@@ -132,11 +132,14 @@ def test_recording_and_removing_a_link_is_audited_logged_and_sealed(app, cycle, 
                                                   "rationale": "Twice"}, form_page=url)
     assert again.status_code == 400 and "already recorded" in again.get_data(as_text=True)
     # Removing needs a reason.
-    assert post_form(client, f"{url}/nominals/{link_id}/remove", {"reason": ""}, form_page=url).status_code == 302
+    confirm = client.get(f"{url}/nominals/{link_id}/remove").get_data(as_text=True)
+    assert f"{names[0]}" in confirm and f"Cousin of {names[1]}" in confirm
+    refused = post_form(client, f"{url}/nominals/{link_id}/remove", {"reason": ""})
+    assert refused.status_code == 400 and "Enter why you are removing this link" in refused.get_data(as_text=True)
     with app.app_context():
         assert db_session().get(NominalAssociation, link_id) is not None
-    post_form(client, f"{url}/nominals/{link_id}/remove", {"reason": "Tenancy file was for another family"},
-              form_page=url)
+    assert post_form(client, f"{url}/nominals/{link_id}/remove",
+                     {"reason": "Tenancy file was for another family"}).status_code == 302
     with app.app_context():
         s = db_session()
         assert s.get(NominalAssociation, link_id) is None
@@ -159,6 +162,7 @@ def test_links_cannot_reach_what_the_editor_may_not_see(app, cycle, seeded, make
     assert response.status_code == 400 and "No nominal you can see has that reference" in response.get_data(as_text=True)
     # Links the LRO may not see cannot be removed through this operation.
     for key in ("secret_relative", "top_secret_link", "hidden"):
+        assert client.get(f"{url}/nominals/{seeded['links'][key]}/remove").status_code == 404, key
         assert post_form(client, f"{url}/nominals/{seeded['links'][key]}/remove", {"reason": "x"},
                          form_page=url).status_code == 404, key
     assert post_form(client, f"{url}/ocgs/{seeded['unseen_link']}/remove", {"reason": "x"},
