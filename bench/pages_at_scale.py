@@ -27,7 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from gainportal import create_app  # noqa: E402
 from gainportal.db import db_session, get_db  # noqa: E402
 from gainportal.models import InformationRequest, Operation, Role, User  # noqa: E402
-from gainportal.security.permissions import visible_to  # noqa: E402
+from gainportal.models.circulation import Circulation  # noqa: E402
+from gainportal.security.permissions import Action, can, visible_to  # noqa: E402
 
 CSRF_MARK = 'name="csrf_token"'
 
@@ -49,6 +50,8 @@ def sign_in(client, email: str, password: str, secret: str) -> None:
     if r.status_code != 302:
         raise SystemExit(f"sign-in failed for {email}: {r.status_code}")
     r = _post(client, "/sign-in/security-code", {"code": pyotp.TOTP(secret).now()})
+    if r.status_code != 302:  # this step's code was used by a run moments ago: the next one is accepted
+        r = _post(client, "/sign-in/security-code", {"code": pyotp.TOTP(secret).at(time.time() + 30)})
     if r.status_code != 302:
         raise SystemExit(f"security code refused for {email}: {r.status_code}")
 
@@ -64,11 +67,15 @@ def pages_for(app, email: str) -> list[tuple[str, str]]:
         if role is Role.ADMIN:
             return [("admin users", "/admin/users"), ("admin agencies", "/admin/agencies")]
         if role.is_partner:
-            req_id = s.scalar(select(InformationRequest.id).where(visible_to(user, InformationRequest))
-                              .order_by(InformationRequest.id).limit(1))
+            # A request they have signed for (the first few hundred they may list).
+            listed = s.scalars(select(InformationRequest).where(visible_to(user, InformationRequest))
+                               .order_by(InformationRequest.id).limit(300)).all()
+            req_id = next((r.id for r in listed if can(user, Action.VIEW, r)), None)
             pages = [("dashboard", "/"), ("inbox", "/partner/requests"),
                      ("inbox overdue", "/partner/requests?due=overdue"), ("inbox page 5", "/partner/requests?page=5"),
-                     ("checks", "/partner/checks"), ("consents", "/partner/consents")]
+                     ]
+            if role is Role.PARTNER_SPOC:
+                pages += [("checks", "/partner/checks"), ("consents", "/partner/consents")]
             if req_id:
                 pages.append(("request", f"/partner/requests/{req_id}"))
             return pages
@@ -80,8 +87,12 @@ def pages_for(app, email: str) -> list[tuple[str, str]]:
             select(Operation.id).where(visible_to(user, Operation)).limit(1))
         req_id = s.scalar(select(InformationRequest.id).where(visible_to(user, InformationRequest),
                                                              InformationRequest.operation_id == op_id).limit(1))
-        pages = [("dashboard", "/"), ("operations", "/operations"), ("operations page 3", "/operations?page=3"),
-                 ("gain", "/gain"), ("matches", "/matches")]
+        pages = [("dashboard", "/"), ("operations", "/operations"), ("operations page 3", "/operations?page=3")]
+        if role is Role.GAIN_COORDINATOR:
+            circ = s.scalar(select(Circulation.id).where(visible_to(user, Circulation)).order_by(Circulation.id).limit(1))
+            return pages + [("gain", "/gain")] + ([("circulation", f"/gain/circulations/{circ}")] if circ else [])
+        if role in (Role.ANALYST, Role.SUPERVISOR):
+            pages.append(("matches", "/matches"))
         if op_id:
             pages += [("operation", f"/operations/{op_id}"), ("decisions", f"/operations/{op_id}/decisions"),
                       ("operation gain", f"/operations/{op_id}/gain"), ("products", f"/operations/{op_id}/products"),
@@ -98,6 +109,11 @@ def main() -> None:
     parser.add_argument("--credentials", default=None)
     parser.add_argument("--json", default=None, help="write the figures here")
     parser.add_argument("--before", default=None, help="a previous --json file to compare with")
+    parser.add_argument("--slowest", type=float, default=0,
+                        help="for pages at or above this many ms, print their two slowest SQL statements")
+    parser.add_argument("--sql-chars", type=int, default=400)
+    parser.add_argument("--explain", action="store_true", help="with --slowest: EXPLAIN ANALYZE them (PostgreSQL)")
+    parser.add_argument("--only", default=None, help="only pages whose role and label contain this text")
     args = parser.parse_args()
     app = create_app()
     settings = app.config["SETTINGS"]
@@ -112,9 +128,17 @@ def main() -> None:
             n_ops = conn.scalar(select(func.count()).select_from(Operation))
         print(f"operations: {n_ops}, requests: {n_req}, runs per page: {args.runs} (after one warm-up)")
 
+    slow: list[tuple[float, str]] = []
+
     @event.listens_for(engine, "before_cursor_execute")
-    def _count(*_a, **_k):
+    def _count(conn, cursor, statement, parameters, context, executemany):
         statements[0] += 1
+        conn.info["bench_t0"] = time.perf_counter()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _timed(conn, cursor, statement, parameters, context, executemany):
+        slow.append(((time.perf_counter() - conn.info.pop("bench_t0", time.perf_counter())) * 1000, statement,
+                     parameters))
 
     before = json.loads(Path(args.before).read_text()) if args.before else {}
     results = {}
@@ -128,13 +152,18 @@ def main() -> None:
         if role in seen_roles:
             continue
         seen_roles.add(role)
+        pages = [(label, url) for label, url in pages_for(app, entry["email"])
+                 if not args.only or args.only in f"{role} {label}"]
+        if not pages:
+            continue
         client = app.test_client()
         sign_in(client, entry["email"], creds["password"], entry["totp_secret"])
-        for label, url in pages_for(app, entry["email"]):
+        for label, url in pages:
             client.get(url)  # warm-up: template compile, plan caches
             times, status = [], None
             for _ in range(args.runs):
                 statements[0] = 0
+                slow.clear()
                 t0 = time.perf_counter()
                 r = client.get(url)
                 times.append((time.perf_counter() - t0) * 1000)
@@ -148,6 +177,18 @@ def main() -> None:
                 old = before.get(key, {}).get("median_ms")
                 line += f" {old:10.1f}" if old is not None else f" {'-':>10}"
             print(line, flush=True)
+            if args.slowest and results[key]["median_ms"] >= args.slowest:
+                for ms, statement, parameters in sorted(slow, key=lambda x: -x[0])[:2]:
+                    print(f"    {ms:8.1f} ms  {' '.join(statement.split())[:args.sql_chars]}")
+                    if args.explain and engine.dialect.name == "postgresql" and statement.lstrip().upper().startswith("SELECT"):
+                        raw = engine.raw_connection()
+                        try:
+                            cur = raw.cursor()
+                            cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+                            for (plan_line,) in cur.fetchall():
+                                print("        " + plan_line)
+                        finally:
+                            raw.close()
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
 

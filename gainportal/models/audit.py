@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gainportal.db import Base, UTCDateTime
@@ -12,6 +12,8 @@ class AuditEvent(Base):
     removed behind the triggers' back breaks the chain at that point."""
 
     __tablename__ = "audit_event"
+    # "Who has seen it": the views of one item, in a table that grows with every page view.
+    __table_args__ = (Index("ix_audit_event_object", "object_type", "object_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, unique=True)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gainportal.db import Base, UTCDateTime, utcnow
@@ -41,7 +41,9 @@ class Indoctrination(Base):
     (which version, when, from where), possibly revoked (by whom, why)."""
 
     __tablename__ = "indoctrination"
-    __table_args__ = (UniqueConstraint("operation_id", "user_id"),)
+    __table_args__ = (UniqueConstraint("operation_id", "user_id"),
+                      # Every visibility check asks for one person's current or revoked entries.
+                      Index("ix_indoctrination_user_revoked", "user_id", "revoked_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id", ondelete="CASCADE"), index=True)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gainportal.db import Base, UTCDateTime, utcnow
@@ -31,7 +31,9 @@ class MatchCandidate(SealedMixin, Base):
     the features (which may quote identifiers) are sealed."""
 
     __tablename__ = "match_candidate"
-    __table_args__ = (UniqueConstraint("answer_id", "nominal_id"),)
+    __table_args__ = (UniqueConstraint("answer_id", "nominal_id"),
+                      # The review queue: pending candidates, strongest first.
+                      Index("ix_match_candidate_status_tier_score", "status", "tier", "score"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     answer_id: Mapped[int] = mapped_column(ForeignKey("answer.id", ondelete="CASCADE"), index=True)

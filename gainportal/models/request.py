@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gainportal.db import Base, UTCDateTime, utcnow
@@ -23,6 +23,12 @@ class InformationRequest(SealedMixin, Base):
     """Specific, plain-language questions to one partner agency."""
 
     __tablename__ = "information_request"
+    __table_args__ = (
+        # A partner's inbox and dashboard: their agency's requests by state, soonest deadline first.
+        Index("ix_information_request_agency_state_deadline", "agency_id", "state", "deadline"),
+        # An operation's requests by state (LRO dashboard counts, the operation page).
+        Index("ix_information_request_operation_state", "operation_id", "state"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(40), unique=True)

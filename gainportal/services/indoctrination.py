@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from flask import has_request_context, request
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from gainportal.db import utcnow
 from gainportal.models import Operation, Role, User
@@ -187,7 +187,9 @@ def status(record: Indoctrination | None, agreement: IndoctrinationAgreement | N
 
 def pending_for(s: Session, user: User) -> list[Indoctrination]:
     """Register entries where the user must sign (first time, new version, or expired)."""
-    rows = s.scalars(select(Indoctrination).where(Indoctrination.user_id == user.id,
-                                                  Indoctrination.revoked_at.is_(None))).all()
-    current = set(s.scalars(current_operation_ids(user)).all())
-    return [r for r in rows if r.operation_id not in current]
+    # One query, and none of the joined loads: this runs on every dashboard, and a partner
+    # SPOC at national size is on the register of a couple of thousand operations.
+    return list(s.scalars(select(Indoctrination).where(
+        Indoctrination.user_id == user.id, Indoctrination.revoked_at.is_(None),
+        Indoctrination.operation_id.not_in(current_operation_ids(user)))
+        .order_by(Indoctrination.id).options(lazyload("*"))))

@@ -19,6 +19,7 @@ from gainportal.db import db_session
 from gainportal.models import Agency, InformationRequest, Operation, RequestState, Role
 from gainportal.services import indoctrination
 from gainportal.security.access import signed_in
+from gainportal.services.listing import page_rows
 from gainportal.security.permissions import visible, visible_to
 from gainportal.services.dates import today
 from gainportal.views.partner import DUE_SOON_DAYS, deadline_tag, long_date, status_tag
@@ -64,8 +65,8 @@ def _partner():
         _count_if(and_(is_open, IR.deadline < on)).label("overdue"),
         _count_if(is_open).label("open"),
     ).where(visible_to(current_user, IR))).one()
-    waiting = s.scalars(visible(IR, current_user).where(is_open)
-                        .order_by(IR.deadline, IR.id).limit(LIST_LIMIT)).unique().all()
+    waiting = page_rows(s, visible(IR, current_user).where(is_open).order_by(IR.deadline, IR.id), IR,
+                        limit=LIST_LIMIT)
     return render_template("views/dashboard/partner.html", title="Dashboard", counts=counts, waiting=waiting,
                            today=on, due_soon_days=DUE_SOON_DAYS, deadline_tag=deadline_tag,
                            status_tag=status_tag, long_date=long_date)
@@ -83,9 +84,9 @@ def _lro():
         _count_if(and_(Operation.next_review_due >= on,
                        Operation.next_review_due <= on + timedelta(days=REVIEW_SOON_DAYS))).label("reviews_soon"),
     ).select_from(Operation).where(mine)).one()
-    operations = s.scalars(select(Operation).where(mine)
+    operations = page_rows(s, select(Operation).where(mine)
                            .order_by(Operation.next_review_due.is_(None), Operation.next_review_due,
-                                     Operation.reference).limit(20)).unique().all()
+                                     Operation.reference), Operation, limit=20)
 
     my_requests = and_(visible_to(current_user, IR),
                        IR.operation_id.in_(select(Operation.id).where(mine)))
@@ -95,10 +96,10 @@ def _lro():
         _count_if(IR.state == S.ANSWERED).label("answered"),
         _count_if(IR.state.in_(OPEN)).label("open"),
     ).select_from(IR).where(my_requests)).one()
-    overdue = s.scalars(select(IR).where(my_requests, overdue_cond)
-                        .order_by(IR.deadline, IR.id).limit(LIST_LIMIT)).unique().all()
-    answered = s.scalars(select(IR).where(my_requests, IR.state == S.ANSWERED)
-                         .order_by(IR.answered_at, IR.id).limit(LIST_LIMIT)).unique().all()
+    overdue = page_rows(s, select(IR).where(my_requests, overdue_cond).order_by(IR.deadline, IR.id), IR,
+                        limit=LIST_LIMIT)
+    answered = page_rows(s, select(IR).where(my_requests, IR.state == S.ANSWERED).order_by(IR.answered_at, IR.id),
+                         IR, limit=LIST_LIMIT)
     return render_template("views/dashboard/lro.html", title="Dashboard", today=on, operations=operations,
                            op_counts=op_counts, req_counts=req_counts, overdue=overdue, answered=answered,
                            review_soon_days=REVIEW_SOON_DAYS, long_date=long_date, list_limit=LIST_LIMIT)
@@ -158,7 +159,7 @@ def _coordinator():
     ).all()
     medians = _medians(conditions, [r.id for r in rows])
 
-    operations = s.scalars(visible(Operation, current_user).order_by(Operation.reference).limit(20)).unique().all()
+    operations = page_rows(s, visible(Operation, current_user).order_by(Operation.reference), Operation, limit=20)
     operation_count = s.scalar(select(func.count()).select_from(Operation)
                                .where(visible_to(current_user, Operation)))
     return render_template("views/dashboard/coordinator.html", title="Dashboard", rows=rows, medians=medians,

@@ -18,6 +18,7 @@ from gainportal.security.access import signed_in
 from gainportal.security.matching_rules import nominal_visible
 from gainportal.security.permissions import Action, load_or_404, visible, visible_to
 from gainportal.services import audit, answer_matching, nominal_register
+from gainportal.services.listing import page_rows
 from gainportal.services.operations import log_decision
 
 bp = Blueprint("matching", __name__)
@@ -38,11 +39,11 @@ def highlighted(text: str, start: int | None, end: int | None) -> Markup:
 @signed_in(*ANALYSTS)
 def queue():
     s = db_session()
-    rows = s.scalars(select(MatchCandidate).where(visible_to(current_user, MatchCandidate),
-                                                  MatchCandidate.status == "pending")
-                     .order_by(MatchCandidate.tier.desc(), MatchCandidate.score.desc())
-                     .options(joinedload(MatchCandidate.answer).selectinload(Answer.response))
-                     .limit(PAGE_SIZE)).unique().all()
+    rows = page_rows(s, select(MatchCandidate).where(visible_to(current_user, MatchCandidate),
+                                                     MatchCandidate.status == "pending")
+                     .order_by(MatchCandidate.tier.desc(), MatchCandidate.score.desc(), MatchCandidate.id),
+                     MatchCandidate, limit=PAGE_SIZE,
+                     options=[joinedload(MatchCandidate.answer).selectinload(Answer.response)])
     # The operations behind the candidates in one query: nominal_visible() then finds each
     # in the session instead of loading it on its own.
     s.scalars(select(Operation).where(Operation.id.in_({c.operation_id for c in rows}))).unique().all()

@@ -14,6 +14,7 @@ from gainportal.models import (
 )
 from gainportal.security.access import POLICE_ROLES, signed_in
 from gainportal.security.permissions import Action, load_or_404, visible, visible_to
+from gainportal.services.listing import page_rows
 from gainportal.services import operations as operation_service
 from gainportal.services import requirements as requirement_service
 from gainportal.services.dates import today
@@ -52,8 +53,8 @@ def index():
         query = query.where(Operation.next_review_due < today())
     total = s.scalar(select(func.count()).select_from(query.subquery()))
     page = _page()
-    rows = s.scalars(query.order_by(Operation.next_review_due.asc().nulls_last(), Operation.reference)
-                     .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    rows = page_rows(s, query.order_by(Operation.next_review_due.asc().nulls_last(), Operation.reference),
+                     Operation, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     return render_template("views/operations/index.html", operations=rows, total=total, page=page,
                            page_size=PAGE_SIZE, q=q, tier=tier, today=today(),
                            review_status=operation_service.review_status)

@@ -22,6 +22,7 @@ from gainportal.models import (
 )
 from gainportal.security.access import PARTNER_ROLES, signed_in
 from gainportal.security.permissions import Action, load_or_404, visible
+from gainportal.services.listing import page_rows
 from gainportal.services import audit, files, requests as request_service, responses
 from gainportal.services.dates import today
 from gainportal.services.errors import WorkflowError
@@ -123,8 +124,8 @@ def inbox():
     page = _page()
     # Requests still waiting for an answer first, soonest deadline first.
     waiting_first = case((InformationRequest.state.in_(OPEN), 0), else_=1)
-    rows = s.scalars(query.order_by(waiting_first, InformationRequest.deadline, InformationRequest.id)
-                     .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).unique().all()
+    rows = page_rows(s, query.order_by(waiting_first, InformationRequest.deadline, InformationRequest.id),
+                     InformationRequest, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     return render_template("views/partner/inbox.html", title="Requests for your agency", requests=rows,
                            total=total, page=page, page_size=PAGE_SIZE, status=status, due=due,
                            status_filters=STATUS_FILTERS, due_filters=DUE_FILTERS)

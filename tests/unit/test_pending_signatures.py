@@ -1,0 +1,30 @@
+"""The "agreements to sign" banner lists exactly the register entries without a current
+signature: not yet signed, or signed to a version since replaced; never current or revoked."""
+from __future__ import annotations
+
+from gainportal.db import db_session
+from gainportal.models import AgencyKind, Classification, Role, User
+from gainportal.services import indoctrination, operations
+
+
+def test_pending_for_lists_unsigned_and_superseded_only(app, make):
+    force = make.agency(AgencyKind.POLICE_FORCE)
+    lro = make.user(agency=force, role=Role.LRO)
+    analyst = make.user(agency=force, role=Role.ANALYST)
+    with app.app_context():
+        s = db_session()
+        by, who = s.get(User, lro.id), s.get(User, analyst.id)
+        ops = [operations.create_operation(s, name=f"Operation {n}", agency=s.get(type(by.agency), force.id), lro=by,
+                                           tier=3, ocgm_band=None, p_band=None,
+                                           classification=Classification.OFFICIAL_SENSITIVE, summary=None, by=by)
+               for n in ("Signed", "Unsigned", "Revoked", "Replaced")]
+        for op in ops:
+            indoctrination.invite(s, op, who, by)
+        signed, unsigned, revoked, replaced = ops
+        for op in (signed, revoked, replaced):
+            indoctrination.sign(s, op, who, typed_name=who.full_name, confirmed=True)
+        indoctrination.revoke(s, indoctrination.record_for(s, revoked.id, who), "Left the team", by)
+        indoctrination.publish(s, replaced, "police", "Version 2 of the agreement", by)
+        s.commit()
+        pending = indoctrination.pending_for(s, who)
+        assert sorted(r.operation_id for r in pending) == sorted([unsigned.id, replaced.id])
