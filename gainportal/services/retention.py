@@ -114,7 +114,11 @@ def _shred_operation_rows(session: Session, op: Operation, now: datetime, tally:
         select(CollectionPlanItem).join(Requirement).where(Requirement.operation_id == op.id)).all()
     others = [session.scalars(select(model).where(model.operation_id == op.id)).all()
               for model in (OperationReview, DecisionLogEntry, Intervention)]
-    for obj in [op, *requirements, *plan_items, *(o for group in others for o in group)]:
+    # Notes on links to other OCGs describe this group, so they expire with it (either end).
+    from gainportal.models.association import OperationAssociation
+    ocg_links = session.scalars(select(OperationAssociation).where(
+        (OperationAssociation.operation_id == op.id) | (OperationAssociation.other_id == op.id))).all()
+    for obj in [op, *requirements, *plan_items, *(o for group in others for o in group), *ocg_links]:
         _shred_row(obj, now, tally)
     for req in session.scalars(select(InformationRequest).where(InformationRequest.operation_id == op.id)):
         _shred_request_rows(session, req, now, tally)

@@ -99,3 +99,24 @@ def test_generations_follow_parent_links_and_keep_partners_level():
     row = sorted((2, 3, 4), key=lambda p: xy[p][0])
     assert abs(row.index(2) - row.index(4)) == 1  # partners side by side
     assert len({xy[p] for p in people}) == len(people)  # nobody drawn on top of anyone else
+
+
+def test_an_operation_past_retention_takes_its_ocg_link_notes_with_it(app, people):
+    from gainportal.models import Classification
+    from gainportal.services import operations, retention
+
+    cycle, _ = people
+    with app.app_context():
+        s = db_session()
+        lro = s.get(User, cycle.lro.id)
+        op = s.get(Operation, cycle.operation_id)
+        other = operations.create_operation(s, name="Operation Rook", agency=op.owning_agency, lro=lro, tier=3,
+                                            ocgm_band="3C", p_band=None, classification=Classification.OFFICIAL,
+                                            summary="x", by=lro)
+        link = associations.record_ocg_link(s, other, op, OperationLinkKind.RIVAL, by=lro, note="Feud note")
+        s.commit()
+        retention.shred(s, op)
+        s.commit()
+        s.expire_all()
+        link = s.get(type(link), link.id)
+        assert link.note_sealed is None and link.data_key.wrapped is None
