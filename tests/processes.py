@@ -100,7 +100,7 @@ def start_gunicorn(settings, log_path: Path, port: int, workers: int = 2, timeou
     # deployment config is tuned.
     return Child([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
                   "--worker-class", "sync", "--timeout", str(timeout), "--graceful-timeout", "5",
-                  "--access-logfile", "-", "gainportal:create_app()"],
+                  "--access-logfile", "-", "--no-control-socket", "gainportal:create_app()"],
                  portal_env(settings, **env), log_path)
 
 

@@ -47,6 +47,8 @@ def _big_open_files(pid: int, at_least: int) -> list[Path]:
     found = []
     for fd in Path(f"/proc/{pid}/fd").iterdir():
         try:
+            if int(fd.name) <= 2 or os.readlink(fd).endswith(".log"):
+                continue  # the server's own output
             info = os.stat(fd)
         except (FileNotFoundError, PermissionError):
             continue
