@@ -10,10 +10,13 @@ from sqlalchemy import select
 
 from gainportal.db import utcnow
 from gainportal.models import (
-    AnswerOutcome, Classification, Heading, LawfulBasis, CollectionMethod, MatchCandidate, Nominal, NominalRole,
+    AnswerOutcome, Classification, CollectionMethod, Heading, LawfulBasis, MatchCandidate, Nominal, NominalRole,
+    Requirement,
 )
 from gainportal.models.association import LinkSource, OperationLinkKind
-from gainportal.services import associations, indoctrination, nominal_register, operations, requests, requirements, responses
+from gainportal.services import (
+    associations, indoctrination, nominal_register, operations, requests, requirements, responses,
+)
 from gainportal.services.dates import today
 from gainportal.services.requests import QuestionInput, RequestDraft
 from gainportal.services.responses import AnswerInput
@@ -92,7 +95,8 @@ def seed_products(s, ops: dict, agencies: dict, users: dict) -> None:
     link(gary, terry, "associate", "Meets McDonald at the car wash weekly.", LinkSource.INTELLIGENCE_REPORT)
 
     # A housing answer naming the family, confirmed by the analyst against Julie and Mason.
-    r2 = next(r for r in requirements_of(s, kestrel) if r.gap.startswith("Who is recruiting"))
+    r2 = next(r for r in s.scalars(select(Requirement).where(Requirement.operation_id == kestrel.id))
+              if r.gap.startswith("Who is recruiting"))
     item = requirements.add_plan_item(
         s, r2, source_agency=agencies["LHP"], internal_source=None, method=CollectionMethod.OVERT,
         lawful_basis=LawfulBasis.CDA_1998_S115, isa_reference=None, due_date=today() + timedelta(days=14),
@@ -127,8 +131,3 @@ def seed_products(s, ops: dict, agencies: dict, users: dict) -> None:
         s.flush()
         candidate.rationale = "Name, date of birth or vehicle and address agree with the register."
     s.flush()
-
-
-def requirements_of(s, op):
-    from gainportal.models import Requirement
-    return s.scalars(select(Requirement).where(Requirement.operation_id == op.id)).all()

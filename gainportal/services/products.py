@@ -509,18 +509,21 @@ def family_tree(s: Session, op: Operation, user: User) -> FamilyTree:
               "generation": generation[n], "x": positions[n][0], "y": positions[n][1]} for n in in_tree]
     edges = [{"id": f"f{i.id}", "source": f"n{i.nominal_id}", "target": f"n{i.other_id}", "kind": i.kind.value,
               "label": associations.relation_label(i, i.nominal_id).lower()} for i in links]
+    columns = {"Parent of": "children", "Child of": "parents", "Sibling of": "siblings",
+               "Partner or spouse of": "partners"}
+    role_of = {node["id"]: node["role"] for node in nodes}
     rows = []
     for n in sorted(in_tree, key=lambda n: (generation[n], label(n))):
         rel: dict[str, list[str]] = defaultdict(list)
         for i in links:
             if n in (i.nominal_id, i.other_id):
                 other = label(i.other_id if i.nominal_id == n else i.nominal_id)
-                heading = {"Parent of": "children", "Child of": "parents", "Sibling of": "siblings",
-                           "Partner or spouse of": "partners"}.get(associations.relation_label(i, n), "other")
-                rel[heading].append(other if heading != "other" else f"{associations.relation_label(i, n).lower()} {other}")
+                relation = associations.relation_label(i, n)
+                column = columns.get(relation, "other")
+                rel[column].append(other if column != "other" else f"{relation.lower()} {other}")
         rows.append({"name": label(n), "reference": people[n].reference, "generation": generation[n] + 1,
-                     "role": nodes[in_tree.index(n)]["role"], **{k: sorted(rel.get(k, [])) for k in (
-                         "parents", "partners", "siblings", "children", "other")}})
+                     "role": role_of[f"n{n}"],
+                     **{k: sorted(rel.get(k, [])) for k in ("parents", "partners", "siblings", "children", "other")}})
     return FamilyTree(nodes=nodes, edges=edges, rows=rows,
                       generations=(max(generation.values()) + 1) if generation else 0,
                       marking=op.classification.value, reference=op.reference)
