@@ -104,6 +104,9 @@ reported noted seen checks check trace traces result results no-one nobody servi
 """.split())
 
 
+_MONTH_STEMS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
 def _sentence_bounds(text: str) -> list[int]:
     return [m.end() for m in re.finditer(r"[.!?;\n]\s", text)]
 
@@ -122,14 +125,22 @@ def extract_entities(text: str, ref: date | None = None) -> list[Entity]:
         found.append(Entity(kind, text[start:end], start, end, value))
         taken.append((start, end))
 
-    for rx in (dates.ISO, dates.WORD_DMY, dates.WORD_MDY, dates.NUMERIC_DMY):
+    low = text.lower()
+    # A pattern is only run when a literal it cannot match without is in the text: a
+    # substring test costs a fraction of a regex scan, and most answers have no ISO date,
+    # month name or age.
+    date_rxs = [dates.ISO] if "-" in text else []
+    if any(m in low for m in _MONTH_STEMS) or "\u017f" in text:  # re.I folds a long s into s
+        date_rxs += [dates.WORD_DMY, dates.WORD_MDY]
+    date_rxs.append(dates.NUMERIC_DMY)
+    for rx in date_rxs:
         for m in rx.finditer(text):
             if _overlaps(m.start(), m.end(), taken):
                 continue
             dob = dates.parse_dob(m.group(0), ref)
             if dob:
                 add("dob", m.start(), m.end(), dob)
-    for m in dates.AGE.finditer(text):
+    for m in (dates.AGE.finditer(text) if ("age" in low or "old" in low) else ()):
         dob = dates.age_to_dob(int(m.group(1) or m.group(2)), ref)
         if dob and not _overlaps(m.start(), m.end(), taken):
             add("age", m.start(), m.end(), dob)

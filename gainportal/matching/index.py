@@ -251,6 +251,8 @@ class CandidateIndex:
         for k in self.dropped:
             del postings[k]
         self.postings = dict(postings)
+        # Register DOBs by position, for the matcher's DOB pre-filter (one list index per id).
+        self.dob_s = [v.dob_s for v in views]
         # Forename-code keys ("f", code, surname letter) are broad and only screened on the
         # surname: fgroup() groups a key's nominals by surname on first use.
         self._fscreen: dict[tuple, tuple] = {}

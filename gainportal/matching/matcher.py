@@ -195,10 +195,17 @@ class Matcher:
         if d:
             # The DOB disagrees and it is not the address: never shown (score.py tiers), so
             # dropped before any name comparison.
-            near = dob_neighbours(d, v.dob_sw)
-            pc, ak = v.postcode, v.address_key
-            ids = [i for i in ids if not (views[i].dob_s and views[i].dob_s not in near)
-                   or (pc and pc == views[i].postcode) or (ak and ak == views[i].address_key)]
+            dobs, sw = index.dob_s, v.dob_sw
+            if len(ids) > 24:  # the neighbour set pays for itself on a big candidate set
+                near = dob_neighbours(d, sw)
+                far = [i for i in ids if dobs[i] and dobs[i] not in near]
+            else:
+                far = [i for i in ids if dobs[i] and dobs[i] != d and dobs[i] != sw and not _one_edit_s(dobs[i], d)]
+            if far:
+                pc, ak = v.postcode, v.address_key
+                drop = {i for i in far if not ((pc and pc == views[i].postcode) or (ak and ak == views[i].address_key))}
+                if drop:
+                    ids = [i for i in ids if i not in drop]
         pairs, sur_bits = v.pairs, v.sur_bits
         for i in ids:
             nv = views[i]
