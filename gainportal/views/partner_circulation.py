@@ -9,7 +9,7 @@ import io
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from gainportal.db import db_session
 from gainportal.forms.circulation import DisruptionForm, OutcomeForm, ReferralForm, UploadForm
@@ -23,23 +23,33 @@ from gainportal.security.permissions import Action, load_or_404, visible
 from gainportal.services import audit
 from gainportal.services import circulation as service
 from gainportal.services.dates import today
+from gainportal.services.listing import page_rows
 from gainportal.services.errors import WorkflowError
 
 bp = Blueprint("partner_circulation", __name__, url_prefix="/partner")
 SPOC = Role.PARTNER_SPOC
 MAX_CSV_BYTES = 1024 * 1024
+CHECKS_PAGE_SIZE = 25
 
 
 @bp.get("/checks")
 @signed_in(SPOC)
 def index():
     s = db_session()
-    targets = s.scalars(visible(CirculationTarget, current_user).order_by(CirculationTarget.id.desc())
-                        .limit(200)).unique().all()
+    # Paged: at national size an agency is asked a few hundred checks a year, and a fixed
+    # cut-off would hide the oldest without saying so.
+    query = visible(CirculationTarget, current_user)
+    total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
+    try:
+        page = max(1, min(int(request.args.get("page", 1)), 10_000))
+    except ValueError:
+        page = 1
+    targets = page_rows(s, query.order_by(CirculationTarget.id.desc()), CirculationTarget, limit=CHECKS_PAGE_SIZE,
+                        offset=(page - 1) * CHECKS_PAGE_SIZE)
     referrals = s.scalars(visible(GainReferral, current_user).order_by(GainReferral.created_at.desc())
                           .limit(50)).all()
     return render_template("views/partner_circulation/index.html", title="Checks for your agency", targets=targets,
-                           referrals=referrals, today=today())
+                           referrals=referrals, today=today(), total=total, page=page, page_size=CHECKS_PAGE_SIZE)
 
 
 def _load(target_id: int, action: Action = Action.VIEW) -> CirculationTarget:
