@@ -235,18 +235,21 @@ def start_gunicorn(args) -> tuple[subprocess.Popen, str]:
                                 str(REPO / "config" / "gunicorn.conf.py")],
                                env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    reasons = None
+    deadline = time.monotonic() + 180  # workers import the app in parallel on a busy machine
     while time.monotonic() < deadline:
         if process.poll() is not None:
             sys.exit(f"gunicorn exited; see {args.server_log}")
         try:
-            if requests.get(base + "/readyz", timeout=5).status_code == 200:
+            ready = requests.get(base + "/readyz", timeout=30)
+            if ready.status_code == 200:
                 return process, base
-        except requests.RequestException:
-            pass
+            reasons = ready.json().get("reasons")
+        except (requests.RequestException, ValueError):
+            reasons = None
         time.sleep(0.3)
-    process.kill()
-    sys.exit(f"gunicorn not ready after 60 s; see {args.server_log}")
+    os.killpg(process.pid, signal.SIGTERM)
+    sys.exit(f"gunicorn not ready after 180 s ({reasons or 'no answer'}); see {args.server_log}")
 
 
 def hammer_hello(base: str, threads: int, seconds: float) -> tuple[int, float, list[float]]:

@@ -58,8 +58,7 @@ def record(
     here: linking it needs the chain's lock, and a view that audits first and then spends
     time building its page would otherwise hold that lock, and so stop every other request
     from auditing, until it finished. The row is written in the same commit as the change
-    it records, so the two still land together or not at all. Inside a savepoint the event
-    is linked at once, so rolling the savepoint back takes the event with it."""
+    it records, so the two still land together or not at all."""
     if actor is None and has_request_context() and current_user and current_user.is_authenticated:
         actor = current_user
     event = AuditEvent(
@@ -74,14 +73,11 @@ def record(
         detail=json.dumps(detail or {}, sort_keys=True, default=str),
         handling=json.dumps(handling or {}, sort_keys=True, default=str),
     )
-    if session.in_nested_transaction():
-        _link(session, [event])
-        session.flush()
-        return event
     # Begin the transaction now if nothing has yet, so that a rollback before the commit
-    # (which ends it) drops the event too.
+    # (which ends it) drops the event too. The innermost savepoint is noted so that rolling
+    # it back drops the events recorded inside it, as it drops the changes they record.
     session.connection()
-    session.info.setdefault(_PENDING, []).append(event)
+    session.info.setdefault(_PENDING, []).append((event, session.get_nested_transaction()))
     return event
 
 
@@ -105,22 +101,43 @@ def _link(session: Session, events: list[AuditEvent]) -> None:
 
 @sa_event.listens_for(Session, "before_commit")
 def _append_pending(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint being released: its events wait for the real commit
     pending = session.info.pop(_PENDING, None)
     if pending:
-        _link(session, pending)
+        _link(session, [event for event, _savepoint in pending])
         session.flush()
+
+
+def _inside(savepoint, transaction) -> bool:
+    while savepoint is not None:
+        if savepoint is transaction:
+            return True
+        savepoint = savepoint.parent
+    return False
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous_transaction) -> None:
+    pending = session.info.get(_PENDING)
+    if not pending:
+        return
+    if previous_transaction.parent is None:
+        session.info.pop(_PENDING, None)
+    else:
+        pending[:] = [(e, sp) for e, sp in pending if not _inside(sp, previous_transaction)]
 
 
 @sa_event.listens_for(Session, "after_transaction_end")
 def _drop_pending(session: Session, transaction) -> None:
-    # A rolled-back (or closed) transaction's events are dropped with it.
+    # A closed transaction's events go with it (a commit has taken them already).
     if transaction.parent is None:
         session.info.pop(_PENDING, None)
 
 
 def pending_events(session: Session) -> list[AuditEvent]:
     """Events recorded in this transaction and not yet committed (for tests and checks)."""
-    return list(session.info.get(_PENDING, ()))
+    return [event for event, _savepoint in session.info.get(_PENDING, ())]
 
 
 @dataclass

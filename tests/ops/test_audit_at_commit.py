@@ -34,6 +34,8 @@ def test_events_are_linked_at_commit_and_dropped_on_rollback(app):
 
 
 def test_an_event_inside_a_savepoint_goes_with_the_savepoint(app):
+    """Savepoint events wait for the commit too; rolling a savepoint back (or an enclosing
+    one) drops exactly the events recorded inside it."""
     with app.app_context():
         s = db_session()
         audit.record(s, "before", object_type="thing")
@@ -45,10 +47,16 @@ def test_an_event_inside_a_savepoint_goes_with_the_savepoint(app):
             pass
         with s.begin_nested():
             audit.record(s, "inside_kept", object_type="thing")
+        try:
+            with s.begin_nested():
+                with s.begin_nested():
+                    audit.record(s, "released_then_undone", object_type="thing")
+                raise RuntimeError("undo the enclosing savepoint")
+        except RuntimeError:
+            pass
         audit.record(s, "after", object_type="thing")
         s.commit()
-        # Savepoint events are linked at once, the others at commit: all in one unbroken chain.
-        assert sorted(_actions(s)) == ["after", "before", "inside_kept"]
+        assert _actions(s) == ["before", "inside_kept", "after"]
         assert audit.verify_chain(s) == (3, [])
 
 
@@ -65,10 +73,12 @@ def test_an_uncommitted_audited_request_does_not_block_another(app, backend):
     with Session(engine) as slow, Session(engine) as fast:
         slow.execute(text("SELECT 1"))
         audit.record(slow, "slow_page_viewed", object_type="page")
-        slow.execute(text("SELECT count(*) FROM audit_event"))  # the rest of its page
+        with slow.begin_nested():  # a state change in a savepoint, as a submission makes
+            audit.record(slow, "slow_state_changed", object_type="request")
+        slow.execute(text("SELECT count(*) FROM audit_event"))  # the rest of its work
         fast.execute(text("SET lock_timeout = '2s'"))
         audit.record(fast, "fast_page_viewed", object_type="page")
         fast.commit()  # would raise "canceling statement due to lock timeout" if blocked
         slow.commit()
-        assert _actions(fast) == ["fast_page_viewed", "slow_page_viewed"]
-        assert audit.verify_chain(fast) == (2, [])
+        assert _actions(fast) == ["fast_page_viewed", "slow_page_viewed", "slow_state_changed"]
+        assert audit.verify_chain(fast) == (3, [])
