@@ -260,6 +260,9 @@ def retention_run(warn_days: int, on) -> None:
     app = _app()
     with app.app_context():
         result = service.run(db_session(), on=on.date() if on else None, warn_days=warn_days)
+        # End the session's transaction first: a TRUNCATE checkpoint waits out the busy
+        # timeout (30 s) for any open transaction, then gives up without truncating.
+        db_session().commit()
         engine = get_db().engine
         if engine.dialect.name == "sqlite":
             # Old pages in the WAL may still hold the wrapped keys until a checkpoint.

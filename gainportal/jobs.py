@@ -187,15 +187,20 @@ def _retention(huey: Huey, settings) -> int:
     from gainportal.services import files, retention
 
     with _app(settings).app_context():
-        result = retention.run(db_session())
+        s = db_session()
+        result = retention.run(s)
+        # Ends the session's transaction: a checkpoint waits for every open transaction.
+        s.commit()
         engine = get_db().engine
         if engine.dialect.name == "sqlite":
             # Old pages in the WAL may still hold the wrapped keys until a checkpoint.
             raw = engine.raw_connection()
             try:
-                raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                busy = raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
             finally:
                 raw.close()
+            if busy:
+                log.warning("WAL checkpoint incomplete: shredded keys may linger in the WAL until the next one")
         swept = files.sweep_abandoned_uploads(db_session())
     huey.put("gainportal:retention:last", {"at": _now(), "shredded": len(result.shredded), "parts_swept": swept})
     return len(result.shredded)
@@ -220,6 +225,8 @@ def worker_command(workers: int, periodic: bool) -> None:
     where = "Redis" if settings.redis_url else f"SQLite at {settings.instance_path / 'jobs.db'}"
     click.echo(f"Worker for queue {settings.jobs_name!r} on {where}, {workers} thread(s)"
                f"{', with schedules' if periodic else ''}")
+    # An idle SQLite queue is polled with back-off; 2 s at most keeps a started re-match
+    # from waiting long before its progress first moves (Redis blocks instead of polling).
     consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=periodic,
-                                    check_worker_health=True)
+                                    check_worker_health=True, max_delay=2.0)
     consumer.run()
