@@ -7,7 +7,7 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from gainportal.db import db_session
@@ -22,12 +22,14 @@ from gainportal.security.permissions import Action, can, load_or_404, visible, v
 from gainportal.services import audit
 from gainportal.services import circulation as service
 from gainportal.services.dates import today
+from gainportal.services.listing import page_rows
 from gainportal.services.errors import WorkflowError
 
 bp = Blueprint("circulation", __name__)
 COORDINATOR = Role.GAIN_COORDINATOR
 OPERATION_POLICE = (Role.LRO, Role.SUPERVISOR, Role.ANALYST)
 SUBJECT_ROWS = 6
+CIRCULATIONS_PAGE_SIZE = 25
 SUBJECT_FIELDS = (("name", "Name"), ("dob", "Date of birth"), ("address", "Address"), ("postcode", "Postcode"),
                   ("vrm", "Vehicle registration"), ("business", "Business name"))
 
@@ -66,14 +68,23 @@ def index():
     s = db_session()
     referrals = s.scalars(visible(GainReferral, current_user).order_by(GainReferral.created_at.desc())
                           .limit(100)).all()
-    # The matrix of each circulation reads its targets, their results and its subjects:
-    # loaded for the whole page in three queries rather than a few per circulation.
-    circulations = s.scalars(visible(Circulation, current_user).order_by(Circulation.deadline).limit(100)
-                             .options(selectinload(Circulation.targets).selectinload(CirculationTarget.results),
-                                      selectinload(Circulation.subjects))).unique().all()
+    # Paged: a regional unit runs hundreds of circulations a year. The matrix of each reads
+    # its targets, their results and its subjects: loaded for the whole page in three
+    # queries rather than a few per circulation.
+    query = visible(Circulation, current_user)
+    total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
+    try:
+        page = max(1, min(int(request.args.get("page", 1)), 10_000))
+    except ValueError:
+        page = 1
+    circulations = page_rows(s, query.order_by(Circulation.deadline, Circulation.id), Circulation,
+                             limit=CIRCULATIONS_PAGE_SIZE, offset=(page - 1) * CIRCULATIONS_PAGE_SIZE,
+                             options=[selectinload(Circulation.targets).selectinload(CirculationTarget.results),
+                                      selectinload(Circulation.subjects)])
     on = today()
     return render_template("views/circulation/index.html", title="GAIN co-ordination", referrals=referrals,
-                           circulations=[(c, service.matrix(c, on)) for c in circulations], today=on)
+                           circulations=[(c, service.matrix(c, on)) for c in circulations], today=on,
+                           total=total, page=page, page_size=CIRCULATIONS_PAGE_SIZE)
 
 
 @bp.route("/gain/referrals/<int:referral_id>", methods=["GET", "POST"])
