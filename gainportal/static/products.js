@@ -9,6 +9,7 @@
 
   // Family tree: positions come from the server (one row per generation), so the layout is
   // "preset" and the same for everyone who may see the same links.
+  var target = null;  // the drawing the download buttons export
   var tree = document.getElementById("family-tree");
   var treeIsland = document.getElementById("family-data");
   if (tree && treeIsland && typeof window.cytoscape === "function") {
@@ -37,14 +38,14 @@
     });
     tree.setAttribute("data-ready", String(fcy.nodes().length));
     window.gainportalFamilyTree = { cy: fcy };
+    target = { cy: fcy, name: "family-tree", marking: tree.getAttribute("data-marking") || family.marking,
+               reference: tree.getAttribute("data-reference") || "" };
   }
 
   var container = document.getElementById("association-chart");
   var island = document.getElementById("chart-data");
-  if (!container || !island || typeof window.cytoscape !== "function") { return; }
+  if (container && island && typeof window.cytoscape === "function") {
   var data = JSON.parse(island.textContent);
-  var marking = container.getAttribute("data-marking") || data.marking;
-  var reference = container.getAttribute("data-reference") || "";
 
   var elements = data.nodes.map(function (n) { return { group: "nodes", data: n }; })
     .concat(data.edges.map(function (e) { return { group: "edges", data: e }; }));
@@ -78,6 +79,12 @@
               nodeRepulsion: 8000, idealEdgeLength: 70 }
   });
   container.setAttribute("data-ready", String(cy.nodes().length));
+  target = { cy: cy, name: "association-chart", marking: container.getAttribute("data-marking") || data.marking,
+             reference: container.getAttribute("data-reference") || "" };
+  }
+  if (!target) { return; }
+  cy = target.cy;
+  var marking = target.marking, reference = target.reference;
 
   function download(blob, name) {
     var link = document.createElement("a");
@@ -88,7 +95,7 @@
     setTimeout(function () { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
   }
 
-  function filename(ext) { return "association-chart-" + reference.replace(/[^A-Za-z0-9-]/g, "_") + "." + ext; }
+  function filename(ext) { return target.name + "-" + reference.replace(/[^A-Za-z0-9-]/g, "_") + "." + ext; }
 
   // PNG: Cytoscape's image with the marking drawn above and below it.
   function exportPng() {
@@ -118,11 +125,15 @@
     var w = Math.ceil(bb.w + 2 * pad), h = Math.ceil(bb.h + 2 * pad + 2 * band);
     var dx = pad - bb.x1, dy = pad + band - bb.y1;
     var out = ['<svg xmlns="http://www.w3.org/2000/svg" width="' + w + '" height="' + h + '" viewBox="0 0 ' + w + " " + h + '">',
-      "<title>" + esc(marking + " association chart " + reference) + "</title>",
+      "<title>" + esc(marking + " " + target.name.replace("-", " ") + " " + reference) + "</title>",
       '<rect width="100%" height="100%" fill="#ffffff"/>',
       '<text x="' + w / 2 + '" y="28" text-anchor="middle" font-family="arial" font-weight="bold" font-size="20">' + esc(marking) + "</text>"];
     var strokes = { family: ' stroke="#00703c" stroke-width="3"', association: ' stroke="#0b0c0c" stroke-width="2" stroke-dasharray="2 3"',
-      ocg_link: ' stroke="#f499be" stroke-width="4"', rival: ' stroke="#d4351c" stroke-width="3" stroke-dasharray="8 5"' };
+      ocg_link: ' stroke="#f499be" stroke-width="4"', rival: ' stroke="#d4351c" stroke-width="3" stroke-dasharray="8 5"',
+      parent: ' stroke="#0b0c0c" stroke-width="2"', partner: ' stroke="#00703c" stroke-width="5"',
+      sibling: ' stroke="#1d70b8" stroke-width="2" stroke-dasharray="6 4"',
+      cousin: ' stroke="#1d70b8" stroke-width="2" stroke-dasharray="6 4"',
+      other_relative: ' stroke="#1d70b8" stroke-width="2" stroke-dasharray="6 4"' };
     cy.edges().forEach(function (e) {
       var s = e.source().position(), t = e.target().position();
       var stroke = strokes[e.data("kind")] || ' stroke="#505a5f" stroke-width="1.5"';
@@ -144,6 +155,7 @@
     if (!form) { return; }
     var body = new FormData(form);
     body.append("format", format);
+    body.append("product", target.name.replace("-", "_"));
     fetch(form.action, { method: "POST", body: body, credentials: "same-origin" });
   }
 
@@ -156,5 +168,5 @@
       }
     });
   });
-  window.gainportalChart = { cy: cy, svg: buildSvg };
+  if (target.name === "association-chart") { window.gainportalChart = { cy: cy, svg: buildSvg }; }
 })();

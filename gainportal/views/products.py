@@ -66,11 +66,13 @@ def chart_exported(operation_id: int):
     """The browser draws the PNG/SVG itself; it reports each download here so it is audited."""
     op = load_or_404(Operation, operation_id)
     fmt = request.form.get("format", "")
-    if not ConfirmForm().validate_on_submit() or fmt not in ("png", "svg"):
+    product = request.form.get("product") or "association_chart"
+    if not ConfirmForm().validate_on_submit() or fmt not in ("png", "svg") or \
+            product not in ("association_chart", "family_tree"):
         abort(400)
     audit.record(db_session(), "product_exported", object_type="operation", object_id=op.id,
                  handling={"classification": op.classification.value, "operation_id": op.id},
-                 detail={"product": "association_chart", "format": fmt})
+                 detail={"product": product, "format": fmt})
     return "", 204
 
 

@@ -113,6 +113,15 @@ def test_family_tree_links_page_and_rival_edges(page_factory, make, axe, app):
     content = page.content()
     assert HIDDEN_NAME not in content and SECRET_RELATIVE not in content
     screenshot(page, "products-family-tree")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download SVG").click()
+    svg = open(download.value.path(), encoding="utf-8").read()
+    (ARTIFACTS / "products-family-tree.svg").write_text(svg)
+    assert svg.count("OFFICIAL-SENSITIVE") >= 2 and "SMITH, Edna" in svg and SECRET_RELATIVE not in svg
+    assert download.value.suggested_filename.startswith("family-tree-")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download PNG").click()
+    assert open(download.value.path(), "rb").read()[:8] == b"\x89PNG\r\n\x1a\n"
 
     page.get_by_role("link", name="Record or remove family links").click()
     page.wait_for_url(re.compile(r".*/links$"))

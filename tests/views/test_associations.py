@@ -278,3 +278,14 @@ def test_a_relative_on_another_operation_is_tied_to_that_ocg_only_when_visible(a
     assert [(e["target"], e["label"]) for e in data["edges"] if e["source"] == grandparent and e["kind"] == "other"] \
         == [(f"o{seeded['rival_op']}", "peripheral in")]
     assert f"o{seeded['unseen_op']}" not in {n["id"] for n in data["nodes"]}
+
+
+def test_family_tree_downloads_are_audited_as_the_family_tree(app, cycle, seeded):
+    client = _client(app, cycle.lro)
+    url = f"/operations/{cycle.operation_id}/products/association-chart/exported"
+    page = f"/operations/{cycle.operation_id}/products/family-tree"
+    assert post_form(client, url, {"format": "svg", "product": "family_tree"}, form_page=page).status_code == 204
+    assert post_form(client, url, {"format": "svg", "product": "register"}, form_page=page).status_code == 400
+    with app.app_context():
+        events = db_session().scalars(select(AuditEvent).where(AuditEvent.action == "product_exported")).all()
+        assert [json.loads(e.detail) for e in events] == [{"product": "family_tree", "format": "svg"}]
