@@ -64,8 +64,14 @@ def huey_for(settings) -> Huey:
 
 def _app(settings):
     """One app per settings per process: a job needs the database, keyring and config."""
+    from flask import current_app, has_app_context
+
     from gainportal import create_app
 
+    if has_app_context() and current_app.config["SETTINGS"] == settings:
+        # Immediate mode inside a request: the job gets an app context (and so a database
+        # session) of its own on the same app.
+        return current_app._get_current_object()
     with _lock:
         app = _apps.get(settings)
         if app is None:
