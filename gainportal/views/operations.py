@@ -8,12 +8,12 @@ from sqlalchemy import func, or_, select
 from gainportal.db import db_session
 from gainportal.forms.cycle import DecisionForm, OperationForm, PlanItemForm, RequirementForm, ReviewForm
 from gainportal.models import (
-    Agency, Classification, CollectionMethod, CollectionPlanItem, DecisionLogEntry, InformationRequest,
-    InternalSource, Intervention, LawfulBasis, MatchCandidate, Operation, OperationStatus, Pillar, Priority, Requirement,
-    RequirementState, Role,
+    Agency, Answer, Classification, CollectionMethod, CollectionPlanItem, DecisionLogEntry, InformationRequest,
+    InternalSource, Intervention, LawfulBasis, MatchCandidate, Nominal, NominalLink, Operation, OperationStatus, Pillar, Priority, Requirement,
+    RequirementState, Role, PartnerResponse,
 )
 from gainportal.security.access import POLICE_ROLES, signed_in
-from gainportal.security.permissions import Action, load_or_404, visible, visible_to
+from gainportal.security.permissions import Action, classifications_within, load_or_404, visible, visible_to
 from gainportal.services.listing import page_rows
 from gainportal.services import operations as operation_service
 from gainportal.services import requirements as requirement_service
@@ -89,13 +89,32 @@ def show(operation_id: int):
     requests = s.scalars(select(InformationRequest).where(InformationRequest.operation_id == op.id,
                                                           visible_to(current_user, InformationRequest))
                          .order_by(InformationRequest.id.desc()).limit(50)).all()
-    interventions = s.scalars(select(Intervention).where(Intervention.operation_id == op.id)
-                              .order_by(Intervention.recorded_at.desc()).limit(20)).all()
-    confirmed = s.scalars(select(MatchCandidate).where(MatchCandidate.operation_id == op.id,
-                                                       MatchCandidate.status == "confirmed")
+    # Items of the operation carry their own markings: nominals, interventions driven by a
+    # request the viewer may not see, and confirmed matches to such answers stay off the page,
+    # filtered in SQL before the LIMIT like every other list.
+    within = classifications_within(current_user)
+    visible_requests = select(InformationRequest.id).where(visible_to(current_user, InformationRequest))
+    nominal_links = s.scalars(select(NominalLink).join(Nominal, Nominal.id == NominalLink.nominal_id)
+                              .where(NominalLink.operation_id == op.id, Nominal.classification.in_(within))
+                              .order_by(NominalLink.id)).unique().all()
+    withheld_nominals = s.scalar(select(func.count()).select_from(NominalLink)
+                                 .join(Nominal, Nominal.id == NominalLink.nominal_id)
+                                 .where(NominalLink.operation_id == op.id, Nominal.classification.not_in(within)))
+    interventions = s.scalars(select(Intervention).where(
+        Intervention.operation_id == op.id,
+        or_(Intervention.request_id.is_(None), Intervention.request_id.in_(visible_requests)))
+        .order_by(Intervention.recorded_at.desc()).limit(20)).all()
+    confirmed = s.scalars(select(MatchCandidate)
+                          .join(Nominal, Nominal.id == MatchCandidate.nominal_id)
+                          .join(Answer, Answer.id == MatchCandidate.answer_id)
+                          .join(PartnerResponse, PartnerResponse.id == Answer.response_id)
+                          .where(MatchCandidate.operation_id == op.id, MatchCandidate.status == "confirmed",
+                                 Nominal.classification.in_(within), PartnerResponse.classification.in_(within),
+                                 PartnerResponse.request_id.in_(visible_requests))
                           .order_by(MatchCandidate.decided_at.desc()).limit(50)).all()
     return render_template("views/operations/show.html", op=op, requirements=requirements, requests=requests,
                            interventions=interventions, confirmed_matches=confirmed, today=today(),
+                           nominal_links=nominal_links, withheld_nominals=withheld_nominals,
                            review_status=operation_service.review_status(op, today()),
                            can_edit=current_user.role in EDITORS)
 
