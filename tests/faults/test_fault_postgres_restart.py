@@ -112,7 +112,7 @@ def _drive(port, server, cluster, cycle, request_ids, questions, texts):
     assert len(workers_before) == 2
 
     stop = threading.Event()
-    seen: list[tuple[str, int, str]] = []  # (who, status, body) of every answer
+    seen: list[tuple[str, int, str, float]] = []  # (who, status, body, when) of every answer
     failures: list[str] = []
     submitted: set[int] = set()
 
@@ -121,7 +121,7 @@ def _drive(port, server, cluster, cycle, request_ids, questions, texts):
             for path in paths:
                 try:
                     page = browser.get(path)
-                    seen.append(("read", page.status, page.text))
+                    seen.append(("read", page.status, page.text, time.monotonic()))
                 except OSError as exc:
                     failures.append(f"GET {path}: {exc!r}")
                 time.sleep(0.02)
@@ -134,7 +134,7 @@ def _drive(port, server, cluster, cycle, request_ids, questions, texts):
                 except OSError as exc:
                     failures.append(f"POST {request_id}: {exc!r}")
                     continue
-                seen.append(("submit", page.status, page.text))
+                seen.append(("submit", page.status, page.text, time.monotonic()))
                 if page.status == 302 and page.location.endswith(f"/partner/requests/{request_id}/sent"):
                     submitted.add(request_id)
                     break
@@ -149,9 +149,10 @@ def _drive(port, server, cluster, cycle, request_ids, questions, texts):
     try:
         wait_for(lambda: len(submitted) >= 2, timeout=60, what="the first submissions")
         cluster.stop(mode="immediate")  # as abrupt as a crash: no goodbye to the clients
-        outage_started = len(seen)
+        outage_started, stopped_at = len(seen), time.monotonic()
         time.sleep(3)
         cluster.start()
+        started_at = time.monotonic()
         wait_for(lambda: len(submitted) == len(request_ids), timeout=120, interval=0.2,
                  what="every submission to land after the restart")
         recovered = len(seen)
@@ -163,16 +164,20 @@ def _drive(port, server, cluster, cycle, request_ids, questions, texts):
 
     assert not failures, failures[:5]  # every request got an HTTP answer, even in the gap
     during = seen[outage_started:recovered]
-    errors = [(who, status, text) for who, status, text in during if status >= 500]
+    errors = [(who, status, text) for who, status, text, _ in during if status >= 500]
     assert errors, "no request reached the portal while PostgreSQL was down"
     for who, status, text in errors:
         assert status in (500, 503), status
         assert any(title in text for title in ERROR_TITLES), text[:1000]
         assert "Traceback" not in text and "psycopg" not in text and "sqlalchemy" not in text.lower()
         assert "Heron Walk" not in text and "Answer 0" not in text  # no content on an error page
-    assert {status for _, status, _ in seen} <= {200, 302, 500, 503}
+    assert {status for _, status, _, _ in seen} <= {200, 302, 500, 503}
     after = seen[recovered:]
-    assert after and all(status < 500 for _, status, _ in after), [s for _, s, _ in after]
+    assert after and all(status < 500 for _, status, _, _ in after), [s for _, s, _, _ in after]
+    first_ok = min(when for _, status, _, when in seen if status < 500 and when > started_at)
+    print(f"\nPostgreSQL down {started_at - stopped_at:.1f}s: {len(errors)} requests answered "
+          f"{sorted({s for _, s, _ in errors})}; first page served {1000 * (first_ok - started_at):.0f} ms after pg_ctl start returned; "
+          f"{len(seen)} requests in all, {len(request_ids)} submissions each landed once")
     # Recovered without a restart: the same master and the same two workers.
     assert server.proc.poll() is None
     assert sorted(gunicorn_children(server.pid)) == workers_before
