@@ -13,6 +13,7 @@ from gainportal.models import AuditEvent, InformationRequest, RequestState, User
 from gainportal.models.circulation import (
     CirculationTarget, DisruptionAction, DisruptionStatus, HitOutcome, PowerKind,
 )
+from gainportal.services import audit
 from gainportal.services import circulation as service
 from gainportal.services import requests
 from gainportal.services.dates import today
@@ -21,7 +22,10 @@ from tests.circulation_factories import Gain
 
 
 def _actions_since(s, seq: int) -> list[str]:
-    return list(s.scalars(select(AuditEvent.action).where(AuditEvent.seq > seq).order_by(AuditEvent.seq)))
+    """Committed events after ``seq``, then those recorded in the open transaction (they join
+    the chain when it commits)."""
+    committed = s.scalars(select(AuditEvent.action).where(AuditEvent.seq > seq).order_by(AuditEvent.seq))
+    return list(committed) + [event.action for event in audit.pending_events(s)]
 
 
 def test_every_state_change_is_audited_without_content(app, make):
