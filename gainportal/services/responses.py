@@ -118,7 +118,8 @@ def submit(s: Session, req: InformationRequest, by: User, idempotency_key: str) 
             draft.idempotency_key = idempotency_key
             s.flush()
             requests.mark_answered(s, req, by)
-    except (IntegrityError, StaleDataError):
+    except (IntegrityError, StaleDataError, WorkflowError):
+        # WorkflowError: the request's own version check (in the state change) lost the race.
         s.refresh(req)
         raise WorkflowError(f"Someone else changed this request at the same time: it is now "
                             f"{req.state.label.lower()}. Your draft has been kept") from None

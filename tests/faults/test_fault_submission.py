@@ -174,3 +174,53 @@ def test_officer_withdraws_while_the_partner_submits(app, make, portal):
         assert db_session().get(InformationRequest, request_id).state is RequestState.ANSWERED
     assert _responses(app, request_id) == [(ResponseState.SUBMITTED, "k-1", sorted(texts))]
     assert_audit_chain_intact(app)
+
+
+def test_officer_withdraws_first_and_the_partner_submitting_at_that_moment_keeps_the_draft(app, make, settings,
+                                                                                           portal):
+    """The other order, made certain without a hook: the test holds the request's row lock,
+    the withdrawal queues for it first, then the submission; PostgreSQL grants them in turn."""
+    import psycopg
+
+    cycle = Cycle(app, make)
+    request_id = cycle.draft(issue=True)
+    path = f"/partner/requests/{request_id}"
+    partner, officer = Browser(portal.port), Browser(portal.port)
+    partner.sign_in(cycle.spoc)
+    officer.sign_in(cycle.lro)
+    texts = ["Seen on 3 June", "A blue van"]
+    saved = partner.post(f"{path}/answers", [("csrf_token", partner.csrf(path)),
+                                             *_answer_fields(app, request_id, texts, "save", "k0")])
+    assert saved.status == 302
+    submission = [("csrf_token", partner.csrf(path)), *_answer_fields(app, request_id, texts, "submit", "k-2")]
+    withdraw_path = f"/requests/{request_id}/withdraw"
+    withdrawal = [("csrf_token", officer.csrf(withdraw_path)), ("rationale", "No longer needed")]
+
+    dsn = settings.database_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn) as holder, psycopg.connect(dsn, autocommit=True) as watcher:
+        holder.execute("SELECT id FROM information_request WHERE id = %s FOR UPDATE", (request_id,))
+
+        def waiting() -> int:
+            return watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND query ILIKE 'UPDATE information_request%%'").fetchone()[0]
+
+        withdraw_thread, withdrawn = _in_background(lambda: officer.post(withdraw_path, withdrawal))
+        wait_for(lambda: waiting() == 1, timeout=60, what="the withdrawal to queue for the request")
+        submit_thread, submitted = _in_background(lambda: partner.post(f"{path}/answers", submission))
+        wait_for(lambda: waiting() == 2, timeout=60, what="the submission to queue behind it")
+        holder.rollback()
+    withdraw_thread.join(60)
+    submit_thread.join(60)
+
+    assert withdrawn["page"].status == 302, withdrawn["page"].text[:800]
+    loser = submitted["page"]
+    assert loser.status == 200 and "Traceback" not in loser.text, loser.text[:800]
+    summary = re.search(r'govuk-error-summary__list">(.*?)</ul>', loser.text, re.S)
+    assert summary, loser.text[-6000:]
+    message = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", summary.group(1))).strip()
+    assert "withdrawn" in message and "draft has been kept" in message, message
+    with app.app_context():
+        assert db_session().get(InformationRequest, request_id).state is RequestState.WITHDRAWN
+    assert _responses(app, request_id) == [(ResponseState.DRAFT, None, sorted(texts))]
+    assert_audit_chain_intact(app)
