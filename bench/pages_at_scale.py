@@ -3,11 +3,12 @@
 Run after `gainportal seed-scale` against the same database (see bench/README.md):
 
     GAINPORTAL_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/gainportal_scale \
-    GAINPORTAL_INSTANCE_PATH=instance-scale .venv/bin/python bench/pages_at_scale.py [--runs 5] [--json out.json]
+    .venv/bin/python bench/pages_at_scale.py [--runs 5] [--json out.json] [--before old.json]
 
 Signs in one account of each role from the credentials file seed-scale wrote, then requests
 each main page of that role `--runs` times after one warm-up, and prints the median and worst
-time and the number of SQL statements per page. Save two runs with --json and compare them
+time, the median time spent in SQL (on a busy machine the least noisy figure for query shapes)
+and the number of SQL statements per page. Save two runs with --json and compare them
 with --before old.json to print before/after side by side.
 """
 from __future__ import annotations
@@ -143,9 +144,9 @@ def main() -> None:
     before = json.loads(Path(args.before).read_text()) if args.before else {}
     results = {}
     seen_roles = set()
-    header = f"{'role':17} {'page':22} {'median ms':>10} {'max ms':>8} {'SQL':>5} {'status':>6}"
+    header = f"{'role':17} {'page':22} {'median ms':>10} {'max ms':>8} {'SQL ms':>7} {'SQL':>5} {'status':>6}"
     if before:
-        header += f" {'before ms':>10}"
+        header += f" {'before ms':>10} {'before SQL ms':>13}"
     print(header)
     for entry in creds["users"]:
         role = entry["role"]
@@ -160,22 +161,25 @@ def main() -> None:
         sign_in(client, entry["email"], creds["password"], entry["totp_secret"])
         for label, url in pages:
             client.get(url)  # warm-up: template compile, plan caches
-            times, status = [], None
+            times, sql_times, status = [], [], None
             for _ in range(args.runs):
                 statements[0] = 0
                 slow.clear()
                 t0 = time.perf_counter()
                 r = client.get(url)
                 times.append((time.perf_counter() - t0) * 1000)
+                sql_times.append(sum(ms for ms, _s, _p in slow))
                 status = r.status_code
             key = f"{role} {label}"
             results[key] = {"median_ms": round(statistics.median(times), 1), "max_ms": round(max(times), 1),
+                            "sql_ms": round(statistics.median(sql_times), 1),
                             "sql": statements[0], "status": status, "url": url}
             line = (f"{role:17} {label:22} {results[key]['median_ms']:10.1f} {results[key]['max_ms']:8.1f} "
-                    f"{statements[0]:5d} {status:6d}")
+                    f"{results[key]['sql_ms']:7.1f} {statements[0]:5d} {status:6d}")
             if before:
-                old = before.get(key, {}).get("median_ms")
-                line += f" {old:10.1f}" if old is not None else f" {'-':>10}"
+                old = before.get(key, {})
+                line += f" {old['median_ms']:10.1f}" if "median_ms" in old else f" {'-':>10}"
+                line += f" {old['sql_ms']:13.1f}" if "sql_ms" in old else f" {'-':>13}"
             print(line, flush=True)
             if args.slowest and results[key]["median_ms"] >= args.slowest:
                 for ms, statement, parameters in sorted(slow, key=lambda x: -x[0])[:2]:

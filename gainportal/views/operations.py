@@ -86,9 +86,9 @@ def show(operation_id: int):
     s = db_session()
     requirements = s.scalars(select(Requirement).where(Requirement.operation_id == op.id, visible_to(current_user, Requirement))
                              .order_by(Requirement.number)).all()
-    requests = s.scalars(select(InformationRequest).where(InformationRequest.operation_id == op.id,
-                                                          visible_to(current_user, InformationRequest))
-                         .order_by(InformationRequest.id.desc()).limit(50)).all()
+    requests = page_rows(s, select(InformationRequest).where(InformationRequest.operation_id == op.id,
+                                                             visible_to(current_user, InformationRequest))
+                         .order_by(InformationRequest.id.desc()), InformationRequest, limit=50)
     # Items of the operation carry their own markings: nominals, interventions driven by a
     # request the viewer may not see, and confirmed matches to such answers stay off the page,
     # filtered in SQL before the LIMIT like every other list.
@@ -104,14 +104,16 @@ def show(operation_id: int):
         Intervention.operation_id == op.id,
         or_(Intervention.request_id.is_(None), Intervention.request_id.in_(visible_requests)))
         .order_by(Intervention.recorded_at.desc()).limit(20)).all()
-    confirmed = s.scalars(select(MatchCandidate)
+    # Ids first: with the candidate's joined loads on top of these joins the query has some
+    # twenty tables, and PostgreSQL spent ~25 ms planning it for a 0.3 ms execution.
+    confirmed = page_rows(s, select(MatchCandidate)
                           .join(Nominal, Nominal.id == MatchCandidate.nominal_id)
                           .join(Answer, Answer.id == MatchCandidate.answer_id)
                           .join(PartnerResponse, PartnerResponse.id == Answer.response_id)
                           .where(MatchCandidate.operation_id == op.id, MatchCandidate.status == "confirmed",
                                  Nominal.classification.in_(within), PartnerResponse.classification.in_(within),
                                  PartnerResponse.request_id.in_(visible_requests))
-                          .order_by(MatchCandidate.decided_at.desc()).limit(50)).all()
+                          .order_by(MatchCandidate.decided_at.desc(), MatchCandidate.id), MatchCandidate, limit=50)
     return render_template("views/operations/show.html", op=op, requirements=requirements, requests=requests,
                            interventions=interventions, confirmed_matches=confirmed, today=today(),
                            nominal_links=nominal_links, withheld_nominals=withheld_nominals,
