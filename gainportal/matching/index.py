@@ -109,7 +109,30 @@ def _forename_keys(first: str, s0: str) -> tuple[tuple, ...]:
     return tuple(("f", code, s0) for code in _forename_codes(first))
 
 
+# Comparison forms of register records already seen, keyed by the raw fields: a rebuild after
+# a register change (an import, one edited nominal) normalises only what changed.
+_FORMS: dict[tuple, tuple] = {}
+FORMS_MAX = 500_000
+
+
 def _view(rec: NominalRecord) -> NominalView:
+    key = (rec.forenames, rec.surname, tuple(rec.aliases), rec.dob, rec.address, rec.postcode,
+           tuple(rec.vrms), tuple(rec.phones), tuple(rec.businesses))
+    try:
+        forms = _FORMS.get(key)
+    except TypeError:  # an unhashable field (a list inside aliases): normalise afresh
+        return _new_view(rec)
+    if forms is None:
+        v = _new_view(rec)
+        if len(_FORMS) >= FORMS_MAX:
+            _FORMS.clear()
+        _FORMS[key] = (v.names, v.dob, v.dob_s, v.postcode, v.address_key, v.vrms, v.vrm_keys, v.phones,
+                       v.businesses)
+        return v
+    return NominalView(str(rec.nominal_id), *forms, rec)
+
+
+def _new_view(rec: NominalRecord) -> NominalView:
     names = _names(rec.forenames, rec.surname, rec.aliases)
     value = rec.dob
     dob, dob_s = None, ""

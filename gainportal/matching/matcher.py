@@ -299,11 +299,14 @@ def _text_mentions(text: str, ref: date | None) -> tuple[Mention, ...]:
 
 
 _WORKER_MATCHER: "Matcher | None" = None
+_WORKER_ITEMS: list = []
 
 
-def _work(chunk):
-    # Results go back as plain dicts: cheaper to pickle than dataclasses.
-    return [[c.as_dict() for c in _WORKER_MATCHER.match_one(m)] for m in chunk]
+def _work(bounds):
+    # The items were inherited at fork: only (start, end) crosses the pipe. Results go back as
+    # plain dicts, cheaper to pickle than dataclasses.
+    match_one = _WORKER_MATCHER.match_one
+    return [[c.as_dict() for c in match_one(m)] for m in _WORKER_ITEMS[bounds[0]:bounds[1]]]
 
 
 def _init_worker():
@@ -319,18 +322,20 @@ def parallel_map(matcher: Matcher, mentions: list, processes: int, chunksize: in
 
     import gc
 
-    global _WORKER_MATCHER
+    global _WORKER_MATCHER, _WORKER_ITEMS
     _WORKER_MATCHER = matcher  # inherited by forked workers, never pickled
+    _WORKER_ITEMS = mentions
     gc.freeze()  # keep the index out of the workers' collections (copy-on-write friendly)
     ctx = mp.get_context("fork")
-    chunks = [mentions[i:i + chunksize] for i in range(0, len(mentions), chunksize)]
+    bounds = [(i, min(i + chunksize, len(mentions))) for i in range(0, len(mentions), chunksize)]
     try:
         with ctx.Pool(processes, initializer=_init_worker) as pool:
             out = []
-            for part in pool.imap(_work, chunks):
+            for part in pool.imap(_work, bounds):
                 out.extend(part)
     finally:
         gc.unfreeze()
+        _WORKER_MATCHER, _WORKER_ITEMS = None, []
     return out
 
 
