@@ -115,7 +115,7 @@ def rematch_status(huey: Huey) -> dict | None:
     if status and status["state"] in ("queued", "running"):
         updated = datetime.fromisoformat(status["updated_at"])
         if datetime.now(timezone.utc) - updated > STALE_AFTER:
-            status = {**status, "state": "failed", "stale": True}
+            status = {**status, "state": "failed", "stale": True, "was": status["state"]}
     return status
 
 

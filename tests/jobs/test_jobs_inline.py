@@ -87,6 +87,16 @@ def test_a_run_whose_worker_died_can_be_started_again(app, world, settings):
     assert _candidates(app) == 1
 
 
+def test_a_rematch_no_worker_picked_up_says_so(app, world, settings):
+    huey = jobs.huey_for(settings)
+    long_ago = (datetime.now(timezone.utc) - jobs.STALE_AFTER - timedelta(seconds=5)).isoformat()
+    huey.put(jobs.REMATCH_STATUS, {"state": "queued", "done": 0, "total": None, "updated_at": long_ago})
+    client = app.test_client()
+    sign_in(client, world)
+    html = client.get("/matches").get_data(as_text=True)
+    assert 'data-state="failed"' in html and "the worker may not be running" in html
+
+
 def test_a_recent_run_is_not_started_twice(app, world, settings):
     huey = jobs.huey_for(settings)
     now = datetime.now(timezone.utc).isoformat()
