@@ -276,6 +276,8 @@ class CandidateIndex:
         self.postings = dict(postings)
         # Register DOBs by position, for the matcher's DOB pre-filter (one list index per id).
         self.dob_s = [v.dob_s for v in views]
+        self.postcodes = [v.postcode for v in views]
+        self.address_keys = [v.address_key for v in views]
         # Forename-code keys ("f", code, surname letter) are broad and only screened on the
         # surname: fgroup() groups a key's nominals by surname on first use.
         self._fscreen: dict[tuple, tuple] = {}
@@ -283,6 +285,7 @@ class CandidateIndex:
         # names recur across a re-match of the answer store. Tied to this index, so a rebuild
         # after a register change starts empty.
         self.name_cache: dict = {}
+        self.f_hits: dict = {}  # forename-code key screens per mention surname (matcher.py)
         self.n = max(len(views), 1)
         self.surname_counts = Counter(sur_l)
         self.forename_counts = Counter(fore_l)

@@ -131,15 +131,23 @@ def _name_entry(index: CandidateIndex, direct: list, swapped_pair) -> tuple:
         surnames.add(swapped_pair[1])  # "Aldrews Colin": the swapped reading's surname
     ids: set[int] = set()
     get, fget = index.postings.get, index.fgroup
+    screened = index.f_hits  # (key, surname) -> ids: "Jon Smith" and "Jane Smith" share a screen
     for k in keys:
         if k[0] == "f":
             g = fget(k)
             if g:
                 names, idl = g
                 for s in surnames:
-                    for n_sur, _, j in _extract(s, names, scorer=_jw, score_cutoff=0.8, limit=None):
-                        if surname_level(s, n_sur) not in _FAR:
-                            ids.update(idl[j])
+                    hit = screened.get((k, s))
+                    if hit is None:
+                        hit = []
+                        for n_sur, _, j in _extract(s, names, scorer=_jw, score_cutoff=0.8, limit=None):
+                            if surname_level(s, n_sur) not in _FAR:
+                                hit.extend(idl[j])
+                        if len(screened) >= NAME_CACHE_MAX:
+                            screened.clear()
+                        screened[(k, s)] = hit
+                    ids.update(hit)
         else:
             hit = get(k)
             if hit:
@@ -195,17 +203,14 @@ class Matcher:
         if d:
             # The DOB disagrees and it is not the address: never shown (score.py tiers), so
             # dropped before any name comparison.
-            dobs, sw = index.dob_s, v.dob_sw
+            dobs, sw, pcs, aks = index.dob_s, v.dob_sw, index.postcodes, index.address_keys
+            pc, ak = v.postcode or None, v.address_key or None  # None never equals a register value
             if len(ids) > 24:  # the neighbour set pays for itself on a big candidate set
                 near = dob_neighbours(d, sw)
-                far = [i for i in ids if dobs[i] and dobs[i] not in near]
+                ids = [i for i in ids if not dobs[i] or dobs[i] in near or pcs[i] == pc or aks[i] == ak]
             else:
-                far = [i for i in ids if dobs[i] and dobs[i] != d and dobs[i] != sw and not _one_edit_s(dobs[i], d)]
-            if far:
-                pc, ak = v.postcode, v.address_key
-                drop = {i for i in far if not ((pc and pc == views[i].postcode) or (ak and ak == views[i].address_key))}
-                if drop:
-                    ids = [i for i in ids if i not in drop]
+                ids = [i for i in ids if not dobs[i] or dobs[i] == d or dobs[i] == sw or pcs[i] == pc
+                       or aks[i] == ak or _one_edit_s(dobs[i], d)]
         pairs, sur_bits = v.pairs, v.sur_bits
         for i in ids:
             nv = views[i]
