@@ -11,7 +11,7 @@ from gainportal.models import (
     AnswerOutcome, AuditEvent, Classification, ConsentRequest, Dissemination, InformationRequest, LawfulBasis,
     Operation, PartnerResponse, Role,
 )
-from gainportal.services import dissemination, responses
+from gainportal.services import audit, dissemination, responses
 from gainportal.services.errors import WorkflowError
 from gainportal.services.responses import AnswerInput
 from tests.conftest import post_form, sign_in
@@ -36,7 +36,9 @@ def _answer(app, cycle, request_id, text, code="P", conditions=()):
 
 
 def _actions(s) -> list[str]:
-    return list(s.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)))
+    """The trail so far, with the events of the open transaction (they join it at commit)."""
+    committed = s.scalars(select(AuditEvent.action).order_by(AuditEvent.seq))
+    return list(committed) + [event.action for event in audit.pending_events(s)]
 
 
 def test_consent_blocks_release_until_the_originator_decides(app, cycle):
