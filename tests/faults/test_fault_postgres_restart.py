@@ -25,9 +25,11 @@ from gainportal.settings import load_settings
 from tests.conftest import TEST_SECRET_KEY, Factory
 from tests.cycle_factories import Cycle
 from tests.processes import (
-    RELAXED_LIMITS, Browser, PrivateCluster, assert_audit_chain_intact, free_port, gunicorn_children, pg_binaries, start_gunicorn,
-    wait_for, wait_until_serving,
+    RELAXED_LIMITS, Browser, PrivateCluster, assert_audit_chain_intact, free_port, gunicorn_children, pg_binaries,
+    start_gunicorn, wait_for, wait_until_serving,
 )
+
+pytestmark = pytest.mark.processes
 
 REQUESTS = 6
 ERROR_TITLES = ("Sorry, the service is unavailable", "Sorry, there is a problem with the service")
@@ -176,8 +178,8 @@ def _drive(port, server, cluster, cycle, request_ids, questions, texts):
     assert after and all(status < 500 for _, status, _, _ in after), [s for _, s, _, _ in after]
     first_ok = min(when for _, status, _, when in seen if status < 500 and when > started_at)
     print(f"\nPostgreSQL down {started_at - stopped_at:.1f}s: {len(errors)} requests answered "
-          f"{sorted({s for _, s, _ in errors})}; first page served {1000 * (first_ok - started_at):.0f} ms after pg_ctl start returned; "
-          f"{len(seen)} requests in all, {len(request_ids)} submissions each landed once")
+          f"{sorted({s for _, s, _ in errors})}; first page served {1000 * (first_ok - started_at):.0f} ms "
+          f"after pg_ctl start returned; {len(seen)} requests in all, {len(request_ids)} submissions each landed once")
     # Recovered without a restart: the same master and the same two workers.
     assert server.proc.poll() is None
     assert sorted(gunicorn_children(server.pid)) == workers_before

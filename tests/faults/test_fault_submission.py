@@ -8,6 +8,7 @@ import re
 import signal
 import threading
 
+import pytest
 from sqlalchemy import select
 
 from gainportal.db import db_session
@@ -15,6 +16,8 @@ from gainportal.models import InformationRequest, PartnerResponse, RequestState,
 from gainportal.services import indoctrination
 from tests.cycle_factories import Cycle
 from tests.processes import Browser, assert_audit_chain_intact, gunicorn_children, wait_for
+
+pytestmark = pytest.mark.processes
 
 
 def _answer_fields(app, request_id: int, texts: list[str], action: str, key: str) -> list[tuple[str, str]]:

@@ -12,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from gainportal.db import db_session
@@ -19,6 +20,8 @@ from gainportal.models import Attachment, InformationRequest, PartnerResponse
 from gainportal.services import files
 from tests.cycle_factories import Cycle
 from tests.processes import Browser, assert_audit_chain_intact, gunicorn_children, multipart, wait_for
+
+pytestmark = pytest.mark.processes
 
 CANARY = b"CANARY-PLAINTEXT-do-not-store-7f3a9c "
 FILE_BYTES = 3 * 1024 * 1024

@@ -20,6 +20,8 @@ from tests.conftest import TEST_SECRET_KEY, post_form, sign_in
 from tests.cycle_factories import Cycle
 from tests.processes import BIN, portal_env, start_worker, wait_for
 
+pytestmark = pytest.mark.processes
+
 REDIS_URL = "redis://127.0.0.1:6379/0"
 REGISTER = """nominal_id,forenames,surname,aliases,dob,address,postcode,vrms,phones,ocg_ref,role
 N-1,Gary,Smith,Gaz,1985-04-03,14 Acacia Road,LS6 2AB,YX19KLM,07700900123,{ref},principal
