@@ -84,3 +84,96 @@ def test_normaliser_fast_paths():
     assert normalise_postcode(" ls6  2ab ") == "LS6 2AB"
     assert normalise_postcode("ls6\t2ab") == "LS6 2AB"
     assert normalise_postcode("not a postcode") == ""
+
+
+def test_parallel_batch_equals_serial():
+    items = [
+        ("Gaz Smyth (dob 3/4/85) seen at 14 Acacia Road LS6 2AB", None),
+        ("", {"name": "Jane Smith", "postcode": "ls62ab"}),
+        ("Subject details as held.", {"name": "Catherine O'Neil", "dob": "02/02/1992"}),
+        ("Nothing known.", None),
+    ]
+    items += [("", {"name": f"{['John', 'Jon', 'David', 'Paul', 'J.'][i % 5]} Smith",
+                    "dob": f"{1960 + i % 30}-0{1 + i % 9}-1{i % 9}"}) for i in range(60)]
+    items += [(f"Mr {['John', 'David', 'Paul'][i % 3]} SMITH aged {40 + i % 20} lives at B{i % 30 + 1} 1AA.", None)
+              for i in range(40)]
+    serial = [[c.as_dict() for c in r] for r in Matcher(register(), ref_date=REF).match_many(items)]
+    parallel = Matcher(register(), ref_date=REF).match_many(items, processes=2, chunksize=7)
+    assert parallel == serial
+    assert sum(1 for r in serial if r) > 40  # the set exercises real candidates, not empty lists
+
+
+def test_best_name_equals_the_plain_maximum():
+    """The inlined best_name() is the first best name_weight_bits() over readings x forms."""
+    from gainportal.matching.index import person_name_pairs
+    from gainportal.matching.names import parse_name
+    from gainportal.matching.score import (
+        NAME_AGREE_SURNAME, SWAPPED_PENALTY, best_name, name_bits, name_weight_bits)
+
+    index = CandidateIndex(register() + [
+        NominalRecord("A1", "Elizabeth", "Smith-Jones", aliases=("Beth Jones", "Lizzie")),
+        NominalRecord("A2", "Smith", "John"),
+    ])
+    names = ["Gaz Smyth", "SMITH John", "J. Smith", "Beth Jones", "Smith", "John 'Gaz' Smith",
+             "Catherine O'Neil", "Jones Elizabeth", "Lizzie Smith", "Davd Smith", "John Smith-Jones"]
+    checked = 0
+    for text in names:
+        pairs = person_name_pairs(parse_name(text))
+        direct, swapped_pair = pairs
+        m_sur_bits = name_bits(index, "", direct[0][1])[0] if direct[0][1] else 12.0
+        for view in index.views:
+            expected = (-99.0, "missing", "missing", False, 0)
+            for form, (nf, ns) in enumerate(view.names):
+                sb, fb = name_bits(index, nf, ns)
+                sb = min(sb, m_sur_bits)
+                for first, surname in direct:
+                    w, sl, fl = name_weight_bits(first, surname, nf, ns, sb, fb)
+                    if w > expected[0]:
+                        expected = (w, sl, fl, False, form)
+                if swapped_pair:
+                    w, sl, fl = name_weight_bits(*swapped_pair, nf, ns, sb, fb)
+                    w += SWAPPED_PENALTY
+                    if w > expected[0] and sl in NAME_AGREE_SURNAME and fl in ("exact", "nickname", "typo"):
+                        expected = (w, sl, fl, True, form)
+            assert best_name(pairs, view, index, m_sur_bits) == expected, (text, view.names)
+            checked += 1
+    assert checked == len(names) * len(index.views)
+
+
+def test_rebuild_after_an_edit_uses_the_new_fields():
+    noms = register()
+    before = CandidateIndex(noms)
+    assert before.views[0].dob_s == "19850403"
+    noms[0] = NominalRecord("N1", "Gary", "Smith", aliases=("Gaz",), dob="1985-04-30",
+                            address="2 Mill Lane, Leeds", postcode="LS7 1AA", vrms=("AB12CDE",))
+    after = CandidateIndex(noms)
+    v = after.views[0]
+    assert (v.dob_s, v.postcode, v.address_key, v.phones) == ("19850430", "LS7 1AA", "2 mill", frozenset())
+    assert after.postcodes[0] == "LS7 1AA" and after.dob_s[0] == "19850430"
+    assert 0 in after.postings[("p", "LS7 1AA")] and ("p", "LS6 2AB") not in after.postings or \
+        0 not in after.postings[("p", "LS6 2AB")]
+    # Unchanged records come back equal to a fresh normalisation.
+    for old, new in zip(before.views[1:], after.views[1:]):
+        assert (old.names, old.dob_s, old.postcode, old.vrms) == (new.names, new.dob_s, new.postcode, new.vrms)
+
+
+def test_candidates_below_every_tier_carry_no_features():
+    from gainportal.matching.matcher import _view
+    from gainportal.matching.extract import mention_from_fields
+    from gainportal.matching.score import score_candidate
+
+    index = CandidateIndex(register())
+    shown = hidden = 0
+    for fields in ({"name": "Gary Smith", "dob": "3/4/85"}, {"name": "John Smith"}, {"name": "Paul Smith", "postcode": "B3 1AA"},
+                   {"name": "Jane Smith", "postcode": "LS6 2AB", "address": "14 Acacia Road"}):
+        mv = _view(mention_from_fields(ref=REF, **fields))
+        mv.sur_bits = None
+        for view in index.views:
+            score, features, tier, rel = score_candidate(mv, view, index)
+            if tier:
+                shown += 1
+                assert features and ("surname" in features) and rel in ("self", "possible_associate")
+            else:
+                hidden += 1
+                assert features == {} and rel == "self"
+    assert shown and hidden

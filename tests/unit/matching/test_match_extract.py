@@ -56,3 +56,21 @@ def test_structured_fields():
                             phone="07700 900123", ref=REF)
     assert (m.name.first, m.dob.exact, m.postcode, m.vrms, m.phones) == (
         "john", date(1985, 4, 3), "LS6 2AB", ("AB12CDE",), ("+447700900123",))
+
+
+def test_dates_and_ages_in_any_case_survive_the_literal_prechecks():
+    cases = {
+        "Kate Smith born 3rd of MARCH 1985.": (date(1985, 3, 3), None),
+        "Kate Smith, DOB March 3, 1985.": (date(1985, 3, 3), None),
+        "Kate Smith (1985-03-03) known.": (date(1985, 3, 3), None),
+        "Kate Smith, AGED 34.": (None, (REF.year - 35, REF.year - 34)),
+        "Kate Smith is 34 YEARS OLD.": (None, (REF.year - 35, REF.year - 34)),
+    }
+    for text, (exact, years) in cases.items():
+        m = mentions_from_text(text, REF)[0]
+        assert m.dob is not None, text
+        if exact:
+            assert m.dob.exact == exact, text
+        else:
+            assert m.dob.exact is None and (m.dob.year_lo, m.dob.year_hi) == years, text
+    assert mentions_from_text("Kate Smith, no date given.", REF)[0].dob is None
