@@ -374,6 +374,9 @@ def merge(lists: list[list[Candidate]]) -> list[Candidate]:
     """Candidates of every person in one answer, at most five, each person given a fair share:
     strong first, then by each person's own ranking (so the case officer named at the foot of
     a letter cannot push the subject's candidates out), then by score."""
+    if len(lists) == 1:
+        # One person: match() already ranks by tier then score, one row per nominal, at most five.
+        return lists[0]
     best: dict[tuple, tuple] = {}
     for cands in lists:
         for rank, c in enumerate(cands):
