@@ -122,12 +122,15 @@ def _medians(conditions, agency_ids: list[int]) -> dict[int, float]:
         IR.agency_id.label("agency_id"), days.label("days"),
         func.row_number().over(partition_by=IR.agency_id, order_by=days).label("rn"),
         func.count().over(partition_by=IR.agency_id).label("n"),
-    ).where(*conditions, IR.issued_at.is_not(None), IR.answered_at.is_not(None),
-            IR.agency_id.in_(agency_ids)).subquery()
+    ).where(*conditions, IR.issued_at.is_not(None), IR.answered_at.is_not(None)).subquery()
     middle = select(ranked.c.agency_id, func.avg(ranked.c.days)).where(
         ranked.c.rn >= (ranked.c.n + 1) // 2, ranked.c.rn <= (ranked.c.n + 2) // 2,
     ).group_by(ranked.c.agency_id)
-    return {agency_id: float(value) for agency_id, value in db_session().execute(middle)}
+    # The page's agencies are picked here rather than with agency_id IN (...) in SQL: given
+    # that list, SQLite walks every request of those agencies nationally (~270 ms at national
+    # size) instead of the few thousand the viewer may see.
+    wanted = set(agency_ids)
+    return {agency_id: float(value) for agency_id, value in db_session().execute(middle) if agency_id in wanted}
 
 
 def _page() -> int:
