@@ -96,6 +96,7 @@ class User:
         self.requests: list[str] = []
         self.partner_requests: list[str] = []
         self.submitted: set[str] = set()
+        self.plan = PLAN[self.role]
 
     # --- one timed request -------------------------------------------------------------
     def timed(self, name: str, method: str, path: str, ok=(200,), **kwargs) -> requests.Response | None:
@@ -143,11 +144,12 @@ class User:
 
     # --- the pages -----------------------------------------------------------------------
     def step(self) -> None:
-        names, weights = zip(*PLAN[self.role])
+        names, weights = zip(*self.plan)
         name = self.rng.choices(names, weights)[0]
         pick = self.rng.choice
         if name == "dashboard":
-            self.timed(name, "GET", "/")
+            # An administrator's home is the accounts page: the redirect is the answer.
+            self.timed(name, "GET", "/", ok=(302,) if self.role == "admin" else (200,))
         elif name == "operations list":
             self.timed(name, "GET", "/operations")
         elif name == "operation" and self.operations:
@@ -165,11 +167,21 @@ class User:
         elif name == "partner inbox":
             self.timed(name, "GET", "/partner/requests")
         elif name == "partner request" and self.partner_requests:
-            self.timed(name, "GET", pick(self.partner_requests))
+            self.view_partner_request(pick(self.partner_requests))
         elif name in ("partner draft save", "partner submit"):
             self.answer(submit=name == "partner submit")
         else:
             self.timed("dashboard", "GET", "/")
+
+    def view_partner_request(self, path: str) -> requests.Response | None:
+        """A request whose operation's partner agreement this person has not signed sends
+        them to sign it first (a 302 to /agreements/...), which is a served page too."""
+        response = self.timed("partner request", "GET", path, ok=(200, 302))
+        if response is not None and response.status_code == 302:
+            if "/agreements/" not in response.headers.get("Location", ""):
+                self.stats.add("partner request", 0, False, "302 " + response.headers.get("Location", "")[:40])
+            self.submitted.add(path)  # nothing to answer here until the agreement is signed
+        return response
 
     def answer(self, submit: bool) -> None:
         """Open a request, fill every question it puts to us, save (or submit) the form."""
@@ -177,7 +189,7 @@ class User:
         if not open_requests:
             return
         path = self.rng.choice(open_requests)
-        page = self.timed("partner request", "GET", path)
+        page = self.view_partner_request(path)
         if page is None or page.status_code != 200:
             return
         key, questions = IDEM_RE.search(page.text), sorted(set(OUTCOME_RE.findall(page.text)))
@@ -297,6 +309,9 @@ def main() -> None:
     parser.add_argument("--hello-seconds", type=float, default=10)
     parser.add_argument("--think", type=float, default=0.0,
                         help="seconds a user pauses between pages (0: closed loop, measures capacity)")
+    parser.add_argument("--no-submit", action="store_true",
+                        help="partners save drafts but never submit (a submission cross-matches the answers "
+                             "against every visible nominal inside the request)")
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--server-log", default="bench/out/load-server.log")
     parser.add_argument("--json", help="also write the figures here")
@@ -326,6 +341,9 @@ def main() -> None:
             used[role] += 1
         users = [User(base, cred, creds["password"], stats, random.Random(args.seed * 1000 + i))
                  for i, cred in enumerate(chosen)]
+        if args.no_submit:
+            for u in users:
+                u.plan = [(name, w) for name, w in PLAN[u.role] if name != "partner submit"]
         t0 = time.monotonic()
         errors = []
 
@@ -392,7 +410,8 @@ def main() -> None:
             rows.append({"page": name, "n": 0, "errors": count, "p50_ms": float("nan"), "p95_ms": float("nan"),
                          "p99_ms": float("nan"), "rps": 0.0})
     total_rps = len(all_times) / elapsed
-    print(f"\n{len(users)} users, {elapsed:.0f} s of pages, think time {args.think:g} s; server {base}")
+    print(f"\n{len(users)} users, {elapsed:.0f} s of pages, think time {args.think:g} s"
+          f"{', no submissions' if args.no_submit else ''}; server {base}")
     print(f"{'page':30} {'n':>6} {'err':>4} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>7}")
     for r in rows:
         flag = "  <- p95 over 50 ms" if r["p95_ms"] > 50 else ""
