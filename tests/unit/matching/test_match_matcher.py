@@ -114,3 +114,17 @@ def test_click_command(tmp_path):
                                                   "--out", str(tmp_path / "r.jsonl")])
     assert res.exit_code == 0, res.output
     assert len((tmp_path / "r.jsonl").read_text().splitlines()) == 3
+
+
+def test_match_file_with_workers_writes_the_same_lines(tmp_path):
+    _write_files(tmp_path)
+    extra = [{"mention_id": f"x{i}", "text": f"Gary Smith seen at LS6 2AB on day {i}.",
+              **({"name": "Gaz Smyth", "dob": "3/4/85"} if i % 2 else {})} for i in range(1200)]
+    with open(tmp_path / "mentions.jsonl", "a") as fh:
+        fh.write("".join(json.dumps(x) + "\n" for x in extra))
+    serial = match_file(tmp_path / "nominals.csv", tmp_path / "mentions.jsonl", tmp_path / "s.jsonl", ref_date=REF)
+    forked = match_file(tmp_path / "nominals.csv", tmp_path / "mentions.jsonl", tmp_path / "p.jsonl", ref_date=REF,
+                        processes=2)
+    assert serial == forked == 1203
+    assert (tmp_path / "s.jsonl").read_text() == (tmp_path / "p.jsonl").read_text()
+    assert '"tier":"strong"' in (tmp_path / "p.jsonl").read_text()
