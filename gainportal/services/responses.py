@@ -121,6 +121,11 @@ def submit(s: Session, req: InformationRequest, by: User, idempotency_key: str) 
     except (IntegrityError, StaleDataError, WorkflowError):
         # WorkflowError: the request's own version check (in the state change) lost the race.
         s.refresh(req)
+        # The winner may be this same form sent twice (a double click, a resend while the
+        # first was still running): then it is this partner's submission, already done.
+        done = s.scalar(select(PartnerResponse).where(PartnerResponse.idempotency_key == idempotency_key))
+        if done is not None:
+            return done
         raise WorkflowError(f"Someone else changed this request at the same time: it is now "
                             f"{req.state.label.lower()}. Your draft has been kept") from None
     _match_quietly(s, draft)

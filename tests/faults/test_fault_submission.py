@@ -227,3 +227,30 @@ def test_officer_withdraws_first_and_the_partner_submitting_at_that_moment_keeps
         assert db_session().get(InformationRequest, request_id).state is RequestState.WITHDRAWN
     assert _responses(app, request_id) == [(ResponseState.DRAFT, None, sorted(texts))]
     assert_audit_chain_intact(app)
+
+
+def test_the_same_form_sent_twice_at_once_submits_once_and_both_are_told_it_is_sent(app, make, portal):
+    """A double click, or a browser resending while the first is still being handled: both
+    copies carry the same idempotency token, so both end on "Response sent"."""
+    cycle = Cycle(app, make)
+    request_id = cycle.draft(issue=True)
+    path = f"/partner/requests/{request_id}"
+    partner = Browser(portal.port)
+    partner.sign_in(cycle.spoc)
+    texts = ["Complaints on 3 and 9 June", "None"]
+    submission = [("csrf_token", partner.csrf(path)), *_answer_fields(app, request_id, texts, "submit", "k-twice")]
+
+    portal.hold("submit")
+    first_thread, first = _in_background(lambda: partner.post(f"{path}/answers", submission))
+    wait_for(lambda: portal.held("submit"), timeout=60, what="the first copy to reach the pause")
+    second_thread, second = _in_background(lambda: partner.post(f"{path}/answers", submission))
+    second_thread.join(1.0)  # time to reach the database and wait there
+    portal.release("submit")
+    first_thread.join(60)
+    second_thread.join(60)
+
+    for outcome in (first, second):
+        page = outcome["page"]
+        assert page.status == 302 and page.location.endswith(f"{path}/sent"), page.text[-4000:]
+    assert _responses(app, request_id) == [(ResponseState.SUBMITTED, "k-twice", sorted(texts))]
+    assert_audit_chain_intact(app)
