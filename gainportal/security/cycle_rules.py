@@ -6,7 +6,7 @@ the SPOC all of them, a partner user only those with a question assigned to them
 """
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, false, select
+from sqlalchemy import and_, false, select
 from sqlalchemy.sql import ColumnElement
 
 from gainportal.db import db_session
@@ -97,8 +97,10 @@ def _request_query(user: User) -> ColumnElement[bool]:
                     InformationRequest.state != RequestState.DRAFT, within,
                     InformationRequest.operation_id.not_in(_revoked_operation_ids(user)))
         if user.role is Role.PARTNER_USER:
-            assigned = exists().where(RequestQuestion.request_id == InformationRequest.id,
-                                      RequestQuestion.assigned_to_id == user.id)
+            # Driven by the person's few assigned questions (indexed), not an EXISTS probe for
+            # each of the agency's thousands of requests.
+            assigned = InformationRequest.id.in_(select(RequestQuestion.request_id)
+                                                 .where(RequestQuestion.assigned_to_id == user.id))
             return and_(mine, assigned)
         return mine
     if Action.LIST not in OPERATION_ACTIONS.get(user.role, set()):
