@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 import sys
 import time
@@ -229,14 +230,15 @@ def main() -> None:
         sp = run_splink(nominals, mentions, labels, ref)
         print(json.dumps(sp, indent=1, default=str))
         return
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     index = CandidateIndex(nominals)
-    build_cold = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    build_cold, build_cold_cpu = time.perf_counter() - t0, time.process_time() - c0
+    t0, c0 = time.perf_counter(), time.process_time()
     index = CandidateIndex(nominals)
-    build_warm = time.perf_counter() - t0
-    print(f"index build: {build_cold:.2f} s cold (empty caches), {build_warm:.2f} s rebuild; "
-          f"{len(index.postings)} keys, {len(index.dropped)} over-common keys dropped")
+    build_warm, build_warm_cpu = time.perf_counter() - t0, time.process_time() - c0
+    print(f"index build: {build_cold:.2f} s cold (empty caches; {build_cold_cpu:.2f} s CPU), {build_warm:.2f} s "
+          f"rebuild ({build_warm_cpu:.2f} s CPU); {len(index.postings)} keys, {len(index.dropped)} over-common "
+          f"keys dropped; load average {open('/proc/loadavg').read().split()[:3]}")
     matcher = Matcher(index, ref_date=ref)
 
     pairs = [as_pair(m) for m in mentions]
@@ -250,18 +252,25 @@ def main() -> None:
           f"p99 {pct(latencies, 0.99):.3f} ms, max {max(latencies):.1f} ms")
 
     # Batch re-match on fresh caches: the figure a register change would cost.
-    t_batch = float("nan")
+    t_batch = cpu_batch = float("nan")
     if args.batch:
         batch = (pairs * (args.batch // len(pairs) + 1))[:args.batch]
         fresh = Matcher(CandidateIndex(nominals), ref_date=ref)
         _text_mentions.cache_clear()  # the batch pays for extraction, as a cold re-match would
-        t0 = time.perf_counter()
+
+        def cpu() -> float:
+            s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+            return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
+
+        t0, c0 = time.perf_counter(), cpu()
         out = fresh.match_many(batch, processes=args.processes, chunksize=1000)
-        t_batch = time.perf_counter() - t0
+        t_batch, cpu_batch = time.perf_counter() - t0, cpu() - c0
         assert len(out) == len(batch)
-        print(f"batch re-match of {len(batch)} mentions with {args.processes} processes: {t_batch:.2f} s "
-              f"({len(batch) / t_batch:,.0f} mentions/s); load average {open('/proc/loadavg').read().split()[:3]}")
+        print(f"batch re-match of {len(batch)} mentions with {args.processes} processes: {t_batch:.2f} s elapsed "
+              f"({len(batch) / t_batch:,.0f} mentions/s), {cpu_batch:.2f} s CPU (parent + workers); "
+              f"load average {open('/proc/loadavg').read().split()[:3]}")
         t_batch *= 100_000 / len(batch)
+        cpu_batch *= 100_000 / len(batch)
     if args.errors:
         write_errors(args.errors, mentions, results, labels)
 
@@ -275,12 +284,14 @@ def main() -> None:
         ("strong recall (supported)", q["strong recall (supported)"][2], TARGETS["strong_recall_supported"], ">="),
         ("top-5 recall (all true)", q["top-5 recall (any tier)"][2], TARGETS["top5_recall"], ">="),
         ("p95 latency ms", pct(latencies, 0.95), TARGETS["p95_ms"], "<="),
-        ("batch 100k s", t_batch, TARGETS["batch_100k_s"], "<="),
-        ("index build s (cold)", build_cold, TARGETS["index_build_s"], "<="),
+        ("batch 100k s (elapsed)", t_batch, TARGETS["batch_100k_s"], "<="),
+        ("batch 100k s (CPU / 2: idle 2 cores)", cpu_batch / 2, TARGETS["batch_100k_s"], "<="),
+        ("index build s (cold, elapsed)", build_cold, TARGETS["index_build_s"], "<="),
+        ("index build s (cold, CPU)", build_cold_cpu, TARGETS["index_build_s"], "<="),
     ]
     for name, val, tgt, op in checks:
         ok = val >= tgt if op == ">=" else val <= tgt
-        print(f"  {name:32}{val:>10.4f}  target {op} {tgt:<8} {'MET' if ok else 'MISSED'}")
+        print(f"  {name:38}{val:>10.4f}  target {op} {tgt:<8} {'MET' if ok else 'MISSED'}")
 
     if not args.no_splink:
         sp = run_splink(nominals, mentions, labels, ref)
