@@ -37,7 +37,7 @@ from gainportal.db import utcnow
 from gainportal.demo import DEMO_PASSWORD
 from gainportal.models import (
     Agency, AgencyKind, Answer, AnswerOutcome, AuditEvent, Classification, Clearance, CollectionMethod,
-    CollectionPlanItem, DataKey, HandlingCode, Heading, InformationRequest, LawfulBasis, Nominal, NominalKey,
+    CollectionPlanItem, DataKey, DecisionLogEntry, HandlingCode, Heading, InformationRequest, Intervention, LawfulBasis, Nominal, NominalKey,
     NominalLink, NominalRole, Operation, OperationPLead, OperationStatus, PartnerResponse, Pillar, Priority, RequestMessage,
     RequestQuestion, RequestState, RequestSubject, Requirement, RequirementState, ResponseState, Role, User,
 )
@@ -749,6 +749,72 @@ class Seeder:
         _put(s, self.sealer, MatchCandidate, candidates, sealed)
         return len(candidates)
 
+    # phase "decisions": the CPIA decision log and interventions ------------------------
+    def decisions(self, batch: int, op_ids: dict[int, int]) -> int:
+        """What the cycle services write as work moves on: a log entry for every requirement
+        opened, satisfied or closed and every request assessed, closed or withdrawn, and an
+        intervention (with its own entry) for a third of assessed or closed requests."""
+        s, rng = self.s, self.rng("decisions", batch)
+        ids = [op_ids[op.index] for op in self.world.operations[batch * OP_BATCH:(batch + 1) * OP_BATCH]
+               if op.index in op_ids]
+        entries, e_sealed = [], []
+
+        def log(op_id, subject_type, subject_id, decision, by, at, rationale):
+            entries.append({"operation_id": op_id, "subject_type": subject_type, "subject_id": subject_id,
+                            "decision": decision, "decided_by_id": by, "decided_at": at, "uid": _uid(rng)})
+            e_sealed.append({"rationale": rationale})
+
+        for rid, op_id, state, by, created in s.execute(
+                select(Requirement.id, Requirement.operation_id, Requirement.state, Requirement.created_by_id,
+                       Requirement.created_at).where(Requirement.operation_id.in_(ids)).order_by(Requirement.id)).all():
+            if state is RequirementState.DRAFT:
+                continue
+            opened = created - timedelta(days=rng.randint(30, 300))
+            log(op_id, "requirement", rid, "requirement_open", by, opened, "Partners hold what we need; rising reports.")
+            if state in (RequirementState.SATISFIED, RequirementState.CLOSED):
+                log(op_id, "requirement", rid, f"requirement_{state.value}", by,
+                    opened + timedelta(days=rng.randint(10, 120)),
+                    "Answered by the partners' returns." if state is RequirementState.SATISFIED
+                    else "No longer needed: the principal has been charged.")
+        interventions, i_sealed = [], []
+        rows = s.execute(select(InformationRequest.id, InformationRequest.operation_id, InformationRequest.state,
+                                InformationRequest.created_by_id, InformationRequest.answered_at,
+                                InformationRequest.closed_at, CollectionPlanItem.requirement_id)
+                         .join(CollectionPlanItem, CollectionPlanItem.id == InformationRequest.plan_item_id)
+                         .where(InformationRequest.operation_id.in_(ids),
+                                InformationRequest.state.in_((RequestState.ASSESSED, RequestState.CLOSED,
+                                                              RequestState.WITHDRAWN)))
+                         .order_by(InformationRequest.id)).all()
+        for req_id, op_id, state, by, answered, closed, requirement_id in rows:
+            if state is RequestState.WITHDRAWN:
+                log(op_id, "information_request", req_id, "request_withdrawn", by, closed,
+                    "Answered at the partnership meeting.")
+                continue
+            assessed_at = (answered or closed) + timedelta(days=1)
+            log(op_id, "information_request", req_id, "answers_assessed", by, assessed_at,
+                "Fits what the neighbourhood team reported; graded and recorded.")
+            if state is RequestState.CLOSED:
+                log(op_id, "information_request", req_id, "request_closed", by, closed,
+                    "Answer assessed and recorded against the requirement.")
+            if rng.random() < 0.33:
+                pillar = rng.choice(list(Pillar))
+                action = rng.choice(["Closure order on the flat with the council", "Licensing visit to the car wash",
+                                     "Safeguarding referral for the young people seen", "ANPR stop on the vehicle"])
+                interventions.append({"operation_id": op_id, "requirement_id": requirement_id, "request_id": req_id,
+                                      "pillar": pillar.value, "owner_id": by,
+                                      "due_date": self.anchor + timedelta(days=rng.randint(-30, 60)),
+                                      "recorded_by_id": by, "recorded_at": assessed_at, "uid": _uid(rng)})
+                i_sealed.append({"action": action})
+                log(op_id, "intervention", None, f"intervention_{pillar.value}", by, assessed_at, action)
+        intervention_ids = _put(s, self.sealer, Intervention, interventions, i_sealed)
+        # Each intervention's entry names it, as record_intervention does.
+        pending = iter(intervention_ids)
+        for entry in entries:
+            if entry["subject_type"] == "intervention":
+                entry["subject_id"] = next(pending)
+        _put(s, self.sealer, DecisionLogEntry, entries, e_sealed)
+        return len(entries) + len(interventions)
+
     def first_requirements(self, op_ids: dict[int, int]) -> dict[int, int]:
         index_of_op = {v: k for k, v in op_ids.items()}
         rows = self.s.execute(select(Requirement.operation_id, Requirement.id)
@@ -858,6 +924,7 @@ def run(s: Session, sizes: Sizes, *, seed: int = 8, echo=click.echo, progress: b
     phase("gain", _batches(sizes.operations, OP_BATCH), lambda b: seeder.gain(b, op_ids, first_requirements))
     nominals_of = seeder.nominals_by_operation()
     phase("matches", _batches(sizes.requests, REQUEST_BATCH), lambda b: seeder.matches(b, nominals_of))
+    phase("decisions", _batches(sizes.operations, OP_BATCH), lambda b: seeder.decisions(b, op_ids))
     if s.get_bind().dialect.name == "postgresql":
         from sqlalchemy import text
         s.commit()

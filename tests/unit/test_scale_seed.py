@@ -15,7 +15,7 @@ from gainportal import create_app, scale_seed
 from gainportal.db import db_session
 from gainportal.migrate import upgrade
 from gainportal.models import (
-    Agency, Answer, AnswerOutcome, InformationRequest, Nominal, NominalKey, NominalLink, Operation,
+    Agency, Answer, AnswerOutcome, DecisionLogEntry, InformationRequest, Intervention, Nominal, NominalKey, NominalLink, Operation,
     PartnerResponse, RequestQuestion, RequestState, ResponseState, Role, User,
 )
 from gainportal.models.circulation import Circulation, CirculationResult
@@ -58,6 +58,10 @@ def fingerprint(s) -> dict:
                           for r in s.scalars(select(CirculationResult))),
         "candidates": sorted((requests[c.answer.response.request_id].reference, c.nominal.reference, c.status, c.score,
                               json.dumps(c.features, sort_keys=True)) for c in s.scalars(select(MatchCandidate))),
+        "decisions": sorted((ops[d.operation_id], d.subject_type, d.decision, d.rationale)
+                            for d in s.scalars(select(DecisionLogEntry))),
+        "interventions": sorted((ops[i.operation_id], requests[i.request_id].reference, i.pillar, i.action)
+                                for i in s.scalars(select(Intervention))),
         "register": sorted((ops[r.operation_id], users[r.user_id], r.agreement_id is not None, r.revoked_at is not None)
                            for r in s.scalars(select(Indoctrination))),
     }
@@ -75,6 +79,7 @@ def test_small_world_is_complete_sealed_and_signs_in(app, tmp_path):
         assert _count(s, InformationRequest) == SMALL.requests
         assert _count(s, Circulation) > 0 and _count(s, CirculationResult) > 0
         assert _count(s, MatchCandidate, MatchCandidate.status == "pending") > 0
+        assert _count(s, DecisionLogEntry) > 0 and _count(s, Intervention) > 0
         # Every role exists, every nominal is linked to an operation, every request has questions.
         assert {r for (r,) in s.execute(select(User.role).distinct())} == set(Role)
         assert _count(s, Nominal, ~Nominal.id.in_(select(NominalLink.nominal_id))) == 0
