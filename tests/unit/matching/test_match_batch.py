@@ -164,7 +164,8 @@ def test_candidates_below_every_tier_carry_no_features():
 
     index = CandidateIndex(register())
     shown = hidden = 0
-    for fields in ({"name": "Gary Smith", "dob": "3/4/85"}, {"name": "John Smith"}, {"name": "Paul Smith", "postcode": "B3 1AA"},
+    for fields in ({"name": "Gary Smith", "dob": "3/4/85"}, {"name": "John Smith"},
+                   {"name": "Paul Smith", "postcode": "B3 1AA"},
                    {"name": "Jane Smith", "postcode": "LS6 2AB", "address": "14 Acacia Road"}):
         mv = _view(mention_from_fields(ref=REF, **fields))
         mv.sur_bits = None
