@@ -72,23 +72,6 @@ def _view(m: Mention) -> MentionView:
     )
 
 
-def _query_keys(m: Mention, v: MentionView) -> list[tuple]:
-    keys: set[tuple] = set()
-    direct, swapped_pair = v.pairs
-    for first, surname in direct + ([swapped_pair] if swapped_pair else []):
-        ks = name_keys(first, surname)
-        # Surname-only keys are broad: use them only when there is no forename to narrow by.
-        keys.update(k for k in ks if k[0] != "s" or not first)
-    if m.dob is not None and m.dob.exact:
-        keys.update(dob_keys(m.dob.exact))
-    if m.postcode:
-        keys.add(("p", m.postcode))
-    keys.update(("v", k) for k in v.vrm_keys)
-    keys.update(("t", p) for p in v.phones)
-    keys.update(("b", b) for b in v.businesses)
-    return list(keys)
-
-
 def _identifier_keys(m: Mention, v: MentionView) -> list[tuple]:
     """The non-name blocking keys of a mention (DOB, postcode, VRM, phone, business)."""
     keys: list[tuple] = []
