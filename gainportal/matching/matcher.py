@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from gainportal.matching.extract import mention_from_fields, mentions_from_text
 from gainportal.matching.identifiers import address_key, business_fingerprint, vrm_lookalike
-from gainportal.matching.index import CandidateIndex, _name_keys, dob_keys, name_keys, person_name_pairs
+from gainportal.matching.index import CandidateIndex, _name_keys, dob_keys, person_name_pairs
 from gainportal.matching.records import Candidate, Mention, NominalRecord
 from gainportal.matching.score import (
     FORENAME_RANK,
