@@ -190,3 +190,27 @@ def test_proxy_fix_trusts_only_the_configured_hops(database_url, tmp_path):
         app.extensions["gainportal_db"].engine.dispose()
     # No proxy trusted: the socket's address. One proxy: the address that proxy saw.
     assert seen == {0: "10.0.0.2", 1: "198.51.100.7"}
+
+
+def test_pooled_connections_killed_by_a_database_restart_are_replaced(app, backend):
+    """What a PostgreSQL restart does to a running app's pool: every pooled connection is
+    closed under it. pool_pre_ping notices on checkout, so the next request is served
+    without restarting the app."""
+    if backend != "postgresql":
+        pytest.skip("SQLite has no server to restart")
+    import psycopg
+
+    from tests.conftest import PG_ADMIN_DSN
+
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 200
+    engine = app.extensions["gainportal_db"].engine
+    assert engine.pool.checkedin() >= 1  # a connection is waiting in the pool
+    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as admin:
+        killed = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                               "WHERE datname = %s AND pid <> pg_backend_pid()",
+                               (engine.url.database,)).fetchone()[0]
+    assert killed >= 1
+    for _ in range(3):
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/readyz").status_code == 200
