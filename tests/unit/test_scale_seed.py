@@ -10,7 +10,7 @@ import pyotp
 import pytest
 from sqlalchemy import func, select
 
-from conftest import TEST_SECRET_KEY, post_form
+from tests.conftest import TEST_SECRET_KEY, post_form
 from gainportal import create_app, scale_seed
 from gainportal.db import db_session
 from gainportal.migrate import upgrade

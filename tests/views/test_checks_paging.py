@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import sign_in
+from tests.conftest import sign_in
 from tests.circulation_factories import Gain
 
 

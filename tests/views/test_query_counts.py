@@ -11,7 +11,7 @@ import pytest
 from flask_login import login_user
 from sqlalchemy import event, func, select
 
-from conftest import TEST_SECRET_KEY, _empty_postgres, post_form
+from tests.conftest import TEST_SECRET_KEY, _empty_postgres, post_form
 from gainportal import create_app, scale_seed
 from gainportal.db import db_session
 from gainportal.models import Agency, InformationRequest, Operation, Role, User
