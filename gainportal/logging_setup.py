@@ -90,12 +90,19 @@ def configure_logging(settings, stream=None) -> logging.Handler | None:
     # Alembic names its plugins when /readyz first reads the migration scripts.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     if stream is None:
-        for handler in root.handlers:
-            if isinstance(handler.formatter, (JsonFormatter, TextFormatter)):
-                handler.setFormatter(formatter_for(settings.log_format))
-                return handler
         if settings.env == "test":
             return None
+        # Logging set up already (gunicorn's config, a command's basicConfig): its stream
+        # handlers take our format and request id rather than a second handler being added,
+        # which would print every line twice.
+        existing = [h for h in root.handlers if isinstance(h, logging.StreamHandler)
+                    and not isinstance(h, logging.FileHandler)]
+        for handler in existing:
+            handler.setFormatter(formatter_for(settings.log_format))
+            if not any(isinstance(f, RequestIdFilter) for f in handler.filters):
+                handler.addFilter(RequestIdFilter())
+        if existing:
+            return existing[0]
     for handler in list(root.handlers):
         if getattr(handler, _HANDLER_FLAG, False):
             root.removeHandler(handler)
