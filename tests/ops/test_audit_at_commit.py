@@ -82,3 +82,41 @@ def test_an_uncommitted_audited_request_does_not_block_another(app, backend):
         slow.commit()
         assert _actions(fast) == ["fast_page_viewed", "slow_page_viewed", "slow_state_changed"]
         assert audit.verify_chain(fast) == (3, [])
+
+
+def test_concurrent_commits_keep_one_unbroken_chain(app, backend):
+    """Eight threads, each its own connection (as app processes are), committing audited
+    transactions at once: every event is in the chain exactly once and the chain verifies."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    engine = app.extensions["gainportal_db"].engine
+    errors: list[BaseException] = []
+
+    def work(n: int) -> None:
+        try:
+            for i in range(10):
+                with Session(engine) as s:
+                    s.execute(text("SELECT 1"))
+                    audit.record(s, "concurrent", object_type="thing", object_id=f"{n}-{i}")
+                    if i % 3 == 0:
+                        with s.begin_nested():
+                            audit.record(s, "concurrent_nested", object_type="thing", object_id=f"{n}-{i}")
+                    s.commit()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with app.app_context():
+        s = db_session()
+        ids = list(s.scalars(select(AuditEvent.object_id).where(AuditEvent.action == "concurrent")))
+        assert sorted(ids) == sorted(f"{n}-{i}" for n in range(8) for i in range(10))
+        assert s.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "concurrent_nested")) == 8 * 4
+        assert audit.verify_chain(s) == (80 + 32, [])
