@@ -87,16 +87,34 @@ _PENDING = "gainportal_audit_pending"
 def _link(session: Session, events: list[AuditEvent]) -> None:
     """Give events their place in the chain, under the chain's lock (held to commit)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_ID})
-    last = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
-    seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
+        last = _lock_and_read_tail(session)
+    else:  # SQLite: the transaction's BEGIN IMMEDIATE already holds the database's write lock
+        last = session.execute(
+            select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+        ).first()
+    seq, prev = (last[0], last[1]) if last else (0, GENESIS)
     for event in events:
         seq += 1
         event.seq, event.prev_hash = seq, prev
         event.hash = prev = compute_hash(event)
         session.add(event)
+
+
+def _lock_and_read_tail(session: Session):
+    """Take the chain's lock and read its last row in one round trip: the lock is held from
+    here to the commit, so every round trip saved shortens the queue of requests behind it.
+    Both statements go in one simple-protocol query; PostgreSQL runs them in order and, at
+    READ COMMITTED, takes the second one's snapshot after the lock is granted, so the row
+    read is the latest committed one."""
+    cursor = session.connection().connection.driver_connection.cursor()
+    try:
+        cursor.execute(f"SELECT pg_advisory_xact_lock({int(_CHAIN_LOCK_ID)}); "
+                       "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1")
+        if not cursor.nextset():
+            raise RuntimeError("the audit chain's tail was not returned")
+        return cursor.fetchone()
+    finally:
+        cursor.close()
 
 
 @sa_event.listens_for(Session, "before_commit")
