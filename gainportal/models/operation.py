@@ -105,6 +105,9 @@ class Nominal(SealedMixin, Base):
     # {"forenames", "surname", "aliases": [], "dob", "address", "postcode", "vrms": [], "phones": [], "businesses": []}
     details_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     details = SealedJSON()
+    # Bumped on every save of the details: the matching index of each process compares the
+    # register's total against the one it was built from (ids alone miss edits).
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
 
     links: Mapped[list[NominalLink]] = relationship(back_populates="nominal", cascade="all, delete-orphan")
 

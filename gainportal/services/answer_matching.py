@@ -6,7 +6,7 @@ the one access mechanism when the queue is read."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from gainportal.matching.matcher import Matcher
 from gainportal.matching.records import NominalRecord
@@ -18,13 +18,16 @@ _cache: dict = {}
 
 
 def _fingerprint(s: Session) -> tuple:
-    return tuple(s.execute(select(func.count(Nominal.id), func.max(Nominal.id))).one()) + (
-        s.scalar(select(func.count(NominalLink.id))),)
+    # Additions and removals move the counts and ids; an edit bumps the nominal's revision.
+    return tuple(s.execute(select(func.count(Nominal.id), func.max(Nominal.id),
+                                  func.coalesce(func.sum(Nominal.revision), 0))).one()) + tuple(
+        s.execute(select(func.count(NominalLink.id), func.max(NominalLink.id))).one())
 
 
 def _records(s: Session) -> tuple[list[NominalRecord], dict[str, int]]:
     records, operation_of = [], {}
-    for nominal in s.scalars(select(Nominal)):
+    # Links in one query (not one per nominal: 36,953 round trips at national size).
+    for nominal in s.scalars(select(Nominal).options(selectinload(Nominal.links))):
         if not nominal.links or nominal.details_sealed is None:
             continue
         d = nominal.details or {}

@@ -46,6 +46,7 @@ def save(s: Session, nominal: Nominal, details: dict, by: User | None) -> Nomina
         s.add(nominal)
         s.flush()
     nominal.details = details
+    nominal.revision = (nominal.revision or 0) + 1
     s.execute(delete(NominalKey).where(NominalKey.nominal_id == nominal.id))
     s.add_all(NominalKey(nominal_id=nominal.id, kind=k, digest=d) for k, d in sorted(keys_for(details)))
     s.flush()

@@ -1,0 +1,45 @@
+"""The per-process candidate index follows the register: an edited nominal is matched on its
+new details, a new link is seen, and the index is not rebuilt when nothing changed."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from gainportal.db import db_session
+from gainportal.models import Nominal, NominalLink, NominalRole
+from gainportal.services import answer_matching, nominal_register
+from tests.cycle_factories import Cycle
+
+
+@pytest.fixture
+def cycle(app, make):
+    return Cycle(app, make)
+
+
+def _ids(candidates) -> set[str]:
+    return {c.nominal_id for c in candidates if c.tier == "strong"}
+
+
+def test_an_edited_nominal_is_matched_on_its_new_details(app, cycle):
+    answer_matching.forget()
+    with app.app_context():
+        s = db_session()
+        n = nominal_register.save(s, Nominal(reference="N-EDIT"), {
+            "forenames": "Warren", "surname": "Pickersgill", "dob": "1979-06-02", "postcode": "LS6 2AB"}, None)
+        s.add(NominalLink(operation_id=cycle.operation_id, nominal_id=n.id, role=NominalRole.PRINCIPAL))
+        s.commit()
+        engine, _ = answer_matching.matcher(s)
+        assert str(n.id) in _ids(engine.match_fields(name="Warren Pickersgill", dob="02/06/1979"))
+        built = engine
+
+        assert answer_matching.matcher(s)[0] is built  # nothing changed: no rebuild
+
+        nominal = s.scalar(select(Nominal).where(Nominal.reference == "N-EDIT"))
+        nominal_register.save(s, nominal, {"forenames": "Warren", "surname": "Haverstock", "dob": "1979-06-02",
+                                           "postcode": "LS6 2AB"}, None)
+        s.commit()
+        engine, _ = answer_matching.matcher(s)
+        assert engine is not built
+        assert str(n.id) in _ids(engine.match_fields(name="Warren Haverstock", dob="02/06/1979"))
+        assert str(n.id) not in _ids(engine.match_fields(name="Warren Pickersgill", dob="02/06/1979"))
+    answer_matching.forget()
