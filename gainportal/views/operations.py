@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from gainportal.db import db_session
 from gainportal.forms.cycle import DecisionForm, OperationForm, PlanItemForm, RequirementForm, ReviewForm
@@ -12,6 +12,8 @@ from gainportal.models import (
     InternalSource, Intervention, LawfulBasis, MatchCandidate, Nominal, NominalLink, Operation, OperationStatus, Pillar, Priority, Requirement,
     RequirementState, Role, PartnerResponse,
 )
+from gainportal.models.association import NominalAssociation, OperationAssociation
+from gainportal.models.circulation import Circulation
 from gainportal.security.access import POLICE_ROLES, signed_in
 from gainportal.security.permissions import Action, classifications_within, load_or_404, visible, visible_to
 from gainportal.services.listing import page_rows
@@ -141,11 +143,42 @@ def review(operation_id: int):
     return render_template("views/operations/review.html", form=form, op=op)
 
 
+def _decision_visible(op: Operation):
+    """SQL: a rationale quotes what it decides about, so a decision about a request, an
+    intervention, a match, a link or a circulation the viewer may not see is left off."""
+    within = classifications_within(current_user)
+    D = DecisionLogEntry
+    visible_requests = select(InformationRequest.id).where(visible_to(current_user, InformationRequest))
+    hidden_interventions = select(Intervention.id).where(Intervention.operation_id == op.id,
+                                                         Intervention.request_id.not_in(visible_requests))
+    hidden_matches = (select(MatchCandidate.id)
+                      .join(Nominal, Nominal.id == MatchCandidate.nominal_id)
+                      .join(Answer, Answer.id == MatchCandidate.answer_id)
+                      .join(PartnerResponse, PartnerResponse.id == Answer.response_id)
+                      .where(MatchCandidate.operation_id == op.id,
+                             or_(Nominal.classification.not_in(within), PartnerResponse.classification.not_in(within),
+                                 PartnerResponse.request_id.not_in(visible_requests))))
+    hidden_nominal_links = select(NominalAssociation.id).where(~visible_to(current_user, NominalAssociation))
+    hidden_ocg_links = select(OperationAssociation.id).where(~visible_to(current_user, OperationAssociation))
+    hidden_circulations = select(Circulation.id).where(Circulation.operation_id == op.id,
+                                                       Circulation.classification.not_in(within))
+    subject = func.coalesce(D.subject_id, 0)
+    return ~or_(
+        and_(D.subject_type == "information_request", subject.not_in(visible_requests)),
+        and_(D.subject_type == "intervention", subject.in_(hidden_interventions)),
+        and_(D.subject_type == "match_candidate", subject.in_(hidden_matches)),
+        and_(D.subject_type == "nominal_association", subject.in_(hidden_nominal_links)),
+        and_(D.subject_type == "operation_association", subject.in_(hidden_ocg_links)),
+        and_(D.subject_type == "circulation", subject.in_(hidden_circulations)),
+    )
+
+
 @bp.get("/operations/<int:operation_id>/decisions")
 @signed_in(*POLICE_ROLES)
 def decisions(operation_id: int):
     op = load_or_404(Operation, operation_id)
-    entries = db_session().scalars(select(DecisionLogEntry).where(DecisionLogEntry.operation_id == op.id)
+    entries = db_session().scalars(select(DecisionLogEntry).where(DecisionLogEntry.operation_id == op.id,
+                                                                  _decision_visible(op))
                                    .order_by(DecisionLogEntry.decided_at.desc()).limit(500)).all()
     return render_template("views/operations/decisions.html", op=op, entries=entries)
 

@@ -17,7 +17,7 @@ from gainportal.models import (
     InformationRequest, PartnerResponse, Pillar, RequestState, ResponseState, Role, User,
 )
 from gainportal.security.access import POLICE_ROLES, signed_in
-from gainportal.security.permissions import Action, load_or_404
+from gainportal.security.permissions import Action, classifications_within, load_or_404
 from gainportal.services import access_log, audit, files, question_bank
 from gainportal.services import requests as request_service
 from gainportal.services import responses as response_service
@@ -162,7 +162,12 @@ def show(request_id: int):
     audit.record(s, "information_request_viewed", object_type="information_request", object_id=req.id,
                  handling=request_service.handling_of(req))
     g.audited = True
-    responses = response_service.submitted_responses(s, req)
+    # A partner may mark its answer above the request: responses beyond the viewer's clearance
+    # stay off the page (filtered in SQL, as the attachments that hang off them).
+    responses = s.scalars(select(PartnerResponse).where(
+        PartnerResponse.request_id == req.id, PartnerResponse.state != ResponseState.DRAFT,
+        PartnerResponse.classification.in_(classifications_within(current_user)))
+        .order_by(PartnerResponse.version)).all()
     owners = s.scalars(select(User).where(User.agency_id == current_user.agency_id, User.active.is_(True),
                                           User.role.in_(POLICE_ROLES)).order_by(User.full_name)).all()
     intervention_form = InterventionForm()
@@ -325,8 +330,10 @@ def disclosure(request_id: int):
             flash("Disclosure flag updated", "success")
             return redirect(url_for("requests.disclosure", request_id=req.id))
         flash("Select the kind of disclosure request", "error")
-    responses = s.scalars(select(PartnerResponse).where(PartnerResponse.request_id == req.id)
-                          .order_by(PartnerResponse.version)).all()
+    responses = s.scalars(select(PartnerResponse).where(
+        PartnerResponse.request_id == req.id,
+        PartnerResponse.classification.in_(classifications_within(current_user)))
+        .order_by(PartnerResponse.version)).all()
     decisions = s.scalars(select(DecisionLogEntry).where(
         DecisionLogEntry.subject_type == "information_request", DecisionLogEntry.subject_id == req.id)).all()
     events = s.scalar(select(func.count()).select_from(AuditEvent).where(

@@ -1,0 +1,112 @@
+"""Items a request or an operation holds carry their own markings: a partner's response marked
+above the viewer's clearance stays off the request page and the disclosure schedule, and the
+decision log leaves off decisions about requests, interventions and matches the viewer may
+not see (their rationales quote what was decided)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from gainportal.db import db_session
+from gainportal.models import (
+    Classification, Clearance, InformationRequest, Intervention, MatchCandidate, Operation, PartnerResponse, Role, User,
+)
+from gainportal.services.operations import log_decision
+from tests.conftest import sign_in
+from tests.cycle_factories import Cycle
+from tests.products_factories import seed
+
+RAISED = "RAISED-BY-PARTNER-ANSWER"
+
+
+@pytest.fixture
+def cycle(app, make):
+    return Cycle(app, make)
+
+
+@pytest.fixture
+def clients(app):
+    return {}
+
+
+def _get(app, user, url, clients) -> str:
+    # One signed-in client per person: a second sign-in in the same TOTP window is refused.
+    if user.id not in clients:
+        clients[user.id] = app.test_client()
+        sign_in(clients[user.id], user)
+    response = clients[user.id].get(url)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def _raise_one_response(app, request_id: int) -> None:
+    """The partner marks its answer TOP SECRET on a request the LRO may see."""
+    with app.app_context():
+        s = db_session()
+        response = s.scalars(select(PartnerResponse).where(PartnerResponse.request_id == request_id)).first()
+        response.classification = Classification.TOP_SECRET
+        for answer in response.answers:
+            answer.text = RAISED
+        s.commit()
+
+
+@pytest.mark.parametrize("page", ["", "/disclosure"])
+def test_a_response_marked_above_clearance_stays_off_the_request_pages(app, cycle, make, page, clients):
+    made = seed(app, cycle)
+    rid = made["requests"][0]
+    _raise_one_response(app, rid)
+    text = _get(app, cycle.lro, f"/requests/{rid}{page}", clients)
+    assert RAISED not in text
+    assert "TOP SECRET" not in text.upper().replace("_", " ")
+    dv = make.user(agency=cycle.force, role=Role.LRO, clearance=Clearance.DV)
+    cycle.indoctrinate(dv)
+    assert RAISED in _get(app, dv, f"/requests/{rid}{page}", clients)
+
+
+def _hidden_decisions(app, cycle, made) -> None:
+    with app.app_context():
+        s = db_session()
+        op = s.get(Operation, cycle.operation_id)
+        lro = s.get(User, cycle.lro.id)
+        log_decision(s, op, subject_type="information_request", subject_id=made["hidden_request"],
+                     decision="assessed", rationale="TS-ASSESSMENT-RATIONALE", by=lro)
+        item = Intervention(operation_id=op.id, request_id=made["hidden_request"], pillar="pursue",
+                            owner_id=lro.id, recorded_by_id=lro.id)
+        s.add(item)
+        s.flush()
+        log_decision(s, op, subject_type="intervention", subject_id=item.id, decision="intervention_recorded",
+                     rationale="TS-INTERVENTION-RATIONALE", by=lro)
+        hidden_match = next(m for m in s.scalars(select(MatchCandidate).where(MatchCandidate.operation_id == op.id))
+                            if m.answer.response.request_id == made["hidden_request"])
+        log_decision(s, op, subject_type="match_candidate", subject_id=hidden_match.id, decision="match_confirmed",
+                     rationale="TS-MATCH-RATIONALE", by=lro)
+        shown = s.get(InformationRequest, made["requests"][0])
+        log_decision(s, op, subject_type="information_request", subject_id=shown.id, decision="assessed",
+                     rationale="VISIBLE-ASSESSMENT", by=lro)
+        s.commit()
+
+
+def test_the_decision_log_leaves_off_decisions_about_hidden_items(app, cycle, make, clients):
+    made = seed(app, cycle)
+    _hidden_decisions(app, cycle, made)
+    text = _get(app, cycle.lro, f"/operations/{cycle.operation_id}/decisions", clients)
+    assert "VISIBLE-ASSESSMENT" in text
+    for hidden in ("TS-ASSESSMENT-RATIONALE", "TS-INTERVENTION-RATIONALE", "TS-MATCH-RATIONALE"):
+        assert hidden not in text
+    dv = make.user(agency=cycle.force, role=Role.ANALYST, clearance=Clearance.DV)
+    cycle.indoctrinate(dv)
+    text = _get(app, dv, f"/operations/{cycle.operation_id}/decisions", clients)
+    for hidden in ("TS-ASSESSMENT-RATIONALE", "TS-INTERVENTION-RATIONALE", "TS-MATCH-RATIONALE"):
+        assert hidden in text
+
+
+def test_the_decision_count_caption_counts_only_what_is_shown(app, cycle, clients):
+    made = seed(app, cycle)
+    before = int(re.search(r"(\d+) decisions", _get(app, cycle.lro, f"/operations/{cycle.operation_id}/decisions", clients))
+                 .group(1))
+    _hidden_decisions(app, cycle, made)
+    after = int(re.search(r"(\d+) decisions", _get(app, cycle.lro, f"/operations/{cycle.operation_id}/decisions", clients))
+                .group(1))
+    assert after == before + 1  # only VISIBLE-ASSESSMENT is added for this viewer
