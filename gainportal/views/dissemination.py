@@ -16,7 +16,7 @@ from gainportal.models import (
     SanitisedBriefing,
 )
 from gainportal.security.access import POLICE_ROLES, signed_in
-from gainportal.security.permissions import Action, load_or_404
+from gainportal.security.permissions import Action, classifications_within, load_or_404
 from gainportal.services import audit
 from gainportal.services import dissemination as service
 from gainportal.services.errors import WorkflowError
@@ -36,9 +36,13 @@ def _field_error(form, field, message):
 def register(operation_id: int):
     op = load_or_404(Operation, operation_id, Action.EXPORT)
     s = db_session()
-    items = s.scalars(select(Dissemination).where(Dissemination.operation_id == op.id)
+    # An export carries the highest marking of what it holds, which may be above the viewer's.
+    within = classifications_within(current_user)
+    items = s.scalars(select(Dissemination).where(Dissemination.operation_id == op.id,
+                                                  Dissemination.marking.in_(within))
                       .order_by(Dissemination.created_at.desc())).all()
-    briefings = s.scalars(select(SanitisedBriefing).where(SanitisedBriefing.operation_id == op.id)
+    briefings = s.scalars(select(SanitisedBriefing).where(SanitisedBriefing.operation_id == op.id,
+                                                          SanitisedBriefing.marking.in_(within))
                           .order_by(SanitisedBriefing.created_at.desc())).all()
     return render_template("views/dissemination/register.html", op=op, items=items, briefings=briefings,
                            can_disseminate=current_user.role in DISSEMINATORS)

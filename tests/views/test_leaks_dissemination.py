@@ -1,0 +1,50 @@
+"""The dissemination register lists only exports the viewer is cleared for: an export carries
+the highest marking of what it holds, so one made by a DV officer that includes a TOP SECRET
+answer is not listed (nor its recipients, nor counted) for an SC officer on the operation."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from gainportal.db import db_session
+from gainportal.models import Clearance, LawfulBasis, Operation, Role, User
+from gainportal.services import dissemination
+from tests.conftest import sign_in
+from tests.cycle_factories import Cycle
+from tests.products_factories import seed
+
+
+@pytest.fixture
+def cycle(app, make):
+    return Cycle(app, make)
+
+
+def _export(app, cycle, by, recipients: str) -> None:
+    with app.app_context():
+        s = db_session()
+        dissemination.start_export(s, s.get(Operation, cycle.operation_id), lawful_basis=LawfulBasis.CDA_1998_S115,
+                                   purpose="Closure order evidence", necessity="Needed for the hearing",
+                                   recipients=recipients, by=s.get(User, by.id))
+        s.commit()
+
+
+def _register(app, user, operation_id) -> str:
+    client = app.test_client()
+    sign_in(client, user)
+    response = client.get(f"/operations/{operation_id}/disseminations")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_an_export_above_clearance_is_not_on_the_register(app, cycle, make):
+    seed(app, cycle)  # includes a TOP SECRET answer on the operation
+    dv = make.user(agency=cycle.force, role=Role.LRO, clearance=Clearance.DV)
+    cycle.indoctrinate(dv)
+    _export(app, cycle, dv, "TS-CARRYING-RECIPIENTS")
+    page = _register(app, cycle.lro, cycle.operation_id)
+    assert "TS-CARRYING-RECIPIENTS" not in page
+    assert int(re.search(r"(\d+) exports", page).group(1)) == 0
+    page = _register(app, dv, cycle.operation_id)
+    assert "TS-CARRYING-RECIPIENTS" in page
+    assert int(re.search(r"(\d+) exports", page).group(1)) == 1
