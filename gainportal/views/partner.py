@@ -18,10 +18,11 @@ from sqlalchemy import case, func, select
 from gainportal.db import db_session
 from gainportal.forms.partner import ActionForm, AnswerForm, DeclineForm, MessageForm
 from gainportal.models import (
-    AnswerOutcome, Attachment, Heading, InformationRequest, PartnerResponse, RequestState, Role, User,
+    AnswerOutcome, Attachment, Heading, InformationRequest, PartnerResponse, RequestState, ResponseState, Role,
+    User,
 )
 from gainportal.security.access import PARTNER_ROLES, signed_in
-from gainportal.security.permissions import Action, load_or_404, visible
+from gainportal.security.permissions import Action, classifications_within, load_or_404, visible
 from gainportal.services.listing import page_rows
 from gainportal.services import audit, files, requests as request_service, responses
 from gainportal.services.dates import today
@@ -179,8 +180,12 @@ def _render(req: InformationRequest, *, values: dict[int, dict] | None = None,
     s = db_session()
     questions = _my_questions(req)
     draft = responses.current_draft(s, req)
-    submitted = responses.submitted_responses(s, req)
-    latest = submitted[-1] if submitted else None
+    # The SPOC may mark a response above a colleague's clearance: they see only the versions
+    # their clearance covers.
+    latest = s.scalars(select(PartnerResponse).where(
+        PartnerResponse.request_id == req.id, PartnerResponse.state != ResponseState.DRAFT,
+        PartnerResponse.classification.in_(classifications_within(current_user)))
+        .order_by(PartnerResponse.version.desc()).limit(1)).first()
     if values is None:
         values = _values_from_draft(draft)
     message_form = message_form or MessageForm(formdata=None)
