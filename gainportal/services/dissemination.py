@@ -43,7 +43,11 @@ def start_export(s: Session, op: Operation, *, lawful_basis: LawfulBasis, purpos
                            (recipients, "Enter who will receive it")):
         if not (value or "").strip():
             raise WorkflowError(message)
-    responses = [r for r in operation_responses(s, op) if not _never_onward(r)]
+    from gainportal.security.permissions import Action, can
+
+    # Only what the maker may see: a response above their clearance (or to a request they may
+    # not see) would raise the export's marking beyond them and go out unread.
+    responses = [r for r in operation_responses(s, op) if not _never_onward(r) and can(by, Action.VIEW, r)]
     marking = max([op.classification] + [r.classification for r in responses], key=_RANK.__getitem__)
     item = Dissemination(operation_id=op.id, kind="export", status="ready", lawful_basis=lawful_basis,
                          marking=marking, response_ids=[r.id for r in responses], created_by_id=by.id)

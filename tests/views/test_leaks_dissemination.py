@@ -6,9 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
 
 from gainportal.db import db_session
-from gainportal.models import Clearance, LawfulBasis, Operation, Role, User
+from gainportal.models import (
+    Classification, Clearance, Dissemination, LawfulBasis, Operation, PartnerResponse, Role, User,
+)
 from gainportal.services import dissemination
 from tests.conftest import sign_in
 from tests.cycle_factories import Cycle
@@ -48,3 +51,20 @@ def test_an_export_above_clearance_is_not_on_the_register(app, cycle, make):
     page = _register(app, dv, cycle.operation_id)
     assert "TS-CARRYING-RECIPIENTS" in page
     assert int(re.search(r"(\d+) exports", page).group(1)) == 1
+
+
+def test_an_export_carries_only_what_its_maker_may_see(app, cycle):
+    made = seed(app, cycle)
+    _export(app, cycle, cycle.lro, "Council licensing team")
+    with app.app_context():
+        s = db_session()
+        item = s.scalars(select(Dissemination).where(Dissemination.operation_id == cycle.operation_id)).one()
+        hidden = {r.id for r in s.scalars(select(PartnerResponse).where(
+            PartnerResponse.request_id == made["hidden_request"]))}
+        assert hidden and not hidden & set(item.response_ids)
+        assert item.response_ids  # the responses the LRO may see are carried
+        assert item.marking is Classification.OFFICIAL_SENSITIVE
+        item_id = item.id
+    client = app.test_client()
+    sign_in(client, cycle.lro)
+    assert client.get(f"/exports/{item_id}").status_code == 200  # its maker can open it
