@@ -178,8 +178,18 @@ def decide_briefing(briefing_id: int, decision: str):
 @bp.get("/partner/consents")
 @signed_in(Role.PARTNER_SPOC)
 def consents():
-    rows = db_session().scalars(select(ConsentRequest).where(ConsentRequest.agency_id == current_user.agency_id)
-                                .order_by(ConsentRequest.id.desc()).limit(100)).all()
+    from gainportal.services import indoctrination
+
+    # The consent rule in SQL before the LIMIT: requests about answers above the SPOC's
+    # clearance or work they have not signed for must not push theirs off the list.
+    rows = db_session().scalars(
+        select(ConsentRequest)
+        .join(PartnerResponse, PartnerResponse.id == ConsentRequest.response_id)
+        .join(Dissemination, Dissemination.id == ConsentRequest.dissemination_id)
+        .where(ConsentRequest.agency_id == current_user.agency_id,
+               PartnerResponse.classification.in_(classifications_within(current_user)),
+               Dissemination.operation_id.in_(indoctrination.current_operation_ids(current_user)))
+        .order_by(ConsentRequest.id.desc()).limit(100)).all()
     from gainportal.security.permissions import can
 
     rows = [c for c in rows if can(current_user, Action.VIEW, c)]

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from gainportal.db import db_session
 from gainportal.models import (
-    Classification, Clearance, Dissemination, LawfulBasis, Operation, PartnerResponse, Role, User,
+    Classification, Clearance, ConsentRequest, Dissemination, LawfulBasis, Operation, PartnerResponse, Role, User,
 )
 from gainportal.services import dissemination
 from tests.conftest import sign_in
@@ -68,3 +68,31 @@ def test_an_export_carries_only_what_its_maker_may_see(app, cycle):
     client = app.test_client()
     sign_in(client, cycle.lro)
     assert client.get(f"/exports/{item_id}").status_code == 200  # its maker can open it
+
+
+def test_the_consents_list_filters_before_its_limit(app, cycle):
+    """A hundred consent requests about an answer above the SPOC's clearance must not push one
+    they may decide off the list (it is cut at 100)."""
+    made = seed(app, cycle)
+    with app.app_context():
+        s = db_session()
+        shown = s.scalars(select(PartnerResponse).where(PartnerResponse.request_id == made["requests"][0])).first()
+        hidden = s.scalars(select(PartnerResponse).where(
+            PartnerResponse.request_id == made["hidden_request"])).first()
+        item = Dissemination(operation_id=cycle.operation_id, kind="export", status="awaiting_consent",
+                             lawful_basis=LawfulBasis.CDA_1998_S115, marking=Classification.TOP_SECRET,
+                             response_ids=[shown.id, hidden.id], created_by_id=cycle.lro.id)
+        s.add(item)
+        s.flush()
+        wanted = ConsentRequest(dissemination_id=item.id, agency_id=cycle.council.id, response_id=shown.id)
+        s.add(wanted)
+        s.flush()
+        wanted_id = wanted.id
+        s.add_all([ConsentRequest(dissemination_id=item.id, agency_id=cycle.council.id, response_id=hidden.id)
+                   for _ in range(100)])
+        s.commit()
+    client = app.test_client()
+    sign_in(client, cycle.spoc)
+    page = client.get("/partner/consents").get_data(as_text=True)
+    assert f"/partner/consents/{wanted_id}\"" in page
+    assert int(re.search(r"(\d+) requests", page).group(1)) == 1
