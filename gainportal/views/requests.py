@@ -331,7 +331,7 @@ def disclosure(request_id: int):
             return redirect(url_for("requests.disclosure", request_id=req.id))
         flash("Select the kind of disclosure request", "error")
     responses = s.scalars(select(PartnerResponse).where(
-        PartnerResponse.request_id == req.id,
+        PartnerResponse.request_id == req.id, PartnerResponse.state != ResponseState.DRAFT,
         PartnerResponse.classification.in_(classifications_within(current_user)))
         .order_by(PartnerResponse.version)).all()
     decisions = s.scalars(select(DecisionLogEntry).where(

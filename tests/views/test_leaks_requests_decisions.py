@@ -110,3 +110,21 @@ def test_the_decision_count_caption_counts_only_what_is_shown(app, cycle, client
     after = int(re.search(r"(\d+) decisions", _get(app, cycle.lro, f"/operations/{cycle.operation_id}/decisions", clients))
                 .group(1))
     assert after == before + 1  # only VISIBLE-ASSESSMENT is added for this viewer
+
+
+def test_a_partners_unsent_draft_is_not_on_the_disclosure_schedule(app, cycle, clients):
+    """The draft is the partner's alone until they send it (its files are refused for download
+    too); the disclosure schedule lists what the force holds."""
+    from gainportal.models import AnswerOutcome
+    from gainportal.services import responses
+    from gainportal.services.responses import AnswerInput
+
+    rid = cycle.draft(issue=True)
+    with app.app_context():
+        s = db_session()
+        req = s.get(InformationRequest, rid)
+        responses.save_draft(s, req, [AnswerInput(q.id, AnswerOutcome.ANSWERED, "UNSENT-DRAFT-WORDING")
+                                      for q in req.questions], s.get(User, cycle.spoc.id))
+        s.commit()
+    text = _get(app, cycle.lro, f"/requests/{rid}/disclosure", clients)
+    assert "UNSENT-DRAFT-WORDING" not in text
