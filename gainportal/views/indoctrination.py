@@ -10,7 +10,7 @@ from gainportal.forms.indoctrination import AgreementForm, InviteToOperationForm
 from gainportal.models import InformationRequest, Operation, Role, User
 from gainportal.models.indoctrination import Indoctrination
 from gainportal.security.access import INTELLIGENCE_ROLES, signed_in
-from gainportal.security.permissions import Action, load_or_404
+from gainportal.security.permissions import Action, clearance_covers, load_or_404
 from gainportal.services import audit
 from gainportal.services import indoctrination as service
 from gainportal.services.errors import WorkflowError
@@ -37,6 +37,8 @@ def sign(operation_id: int):
     if record is None or record.revoked_at is not None:
         abort(404)  # not on the register: the operation is not acknowledged to exist
     op = s.get(Operation, operation_id)
+    if not current_user.role.is_partner and not clearance_covers(current_user, op.classification):
+        abort(404)  # the page names the operation: not to someone its marking is above
     agreement = service.current_agreement(s, op.id, service.audience_for(current_user))
     if agreement is None:
         abort(404)
@@ -72,7 +74,8 @@ def register(operation_id: int):
                                               User.role != Role.ADMIN).order_by(User.full_name)).all()
     form = InviteToOperationForm()
     form.user_id.choices = [(0, "Select a person")] + [(u.id, f"{u.full_name} ({u.role.label})")
-                                                      for u in candidates if u.id not in on_register]
+                                                      for u in candidates if u.id not in on_register
+                                                      and clearance_covers(u, op.classification)]
     if form.validate_on_submit():
         user = s.get(User, form.user_id.data)
         if user is None or user.agency_id != op.owning_agency_id:
