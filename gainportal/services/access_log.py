@@ -26,10 +26,15 @@ class Viewing:
     what: str
 
 
-def viewings_of_request(s: Session, req: InformationRequest, limit: int = 500) -> list[Viewing]:
-    response_ids = [str(r) for r in s.scalars(select(PartnerResponse.id).where(PartnerResponse.request_id == req.id))]
-    attachment_ids = [str(a) for a in s.scalars(select(Attachment.id).join(PartnerResponse).where(
-        PartnerResponse.request_id == req.id))]
+def viewings_of_request(s: Session, req: InformationRequest, limit: int = 500,
+                        classifications=None) -> list[Viewing]:
+    """``classifications``: the markings the reader is cleared for; views of a response (or
+    its files) marked above them are left off, as the response itself is."""
+    marked = [PartnerResponse.request_id == req.id]
+    if classifications is not None:
+        marked.append(PartnerResponse.classification.in_(classifications))
+    response_ids = [str(r) for r in s.scalars(select(PartnerResponse.id).where(*marked))]
+    attachment_ids = [str(a) for a in s.scalars(select(Attachment.id).join(PartnerResponse).where(*marked))]
     refs = [and_(AuditEvent.object_type == "information_request", AuditEvent.object_id == str(req.id))]
     if response_ids:
         refs.append(and_(AuditEvent.object_type == "partner_response", AuditEvent.object_id.in_(response_ids)))

@@ -501,4 +501,5 @@ def seen_by(request_id: int):
     req = _load(request_id)
     return render_template("views/requests/seen_by.html", title=f"Who has seen {req.reference}", req=req,
                            op=req.operation, back_url=url_for(".detail", request_id=req.id),
-                           viewings=access_log.viewings_of_request(db_session(), req))
+                           viewings=access_log.viewings_of_request(
+                               db_session(), req, classifications=classifications_within(current_user)))

@@ -308,7 +308,8 @@ def seen_by(request_id: int):
     req = load_or_404(InformationRequest, request_id, Action.EDIT)
     return render_template("views/requests/seen_by.html", req=req, op=req.operation,
                            back_url=url_for("requests.show", request_id=req.id),
-                           viewings=access_log.viewings_of_request(db_session(), req))
+                           viewings=access_log.viewings_of_request(
+                               db_session(), req, classifications=classifications_within(current_user)))
 
 
 DISCLOSURE_KINDS = {"foi": "Freedom of Information request", "sar": "Subject access request (Data Protection Act)"}

@@ -128,3 +128,22 @@ def test_a_partners_unsent_draft_is_not_on_the_disclosure_schedule(app, cycle, c
         s.commit()
     text = _get(app, cycle.lro, f"/requests/{rid}/disclosure", clients)
     assert "UNSENT-DRAFT-WORDING" not in text
+
+
+def test_who_has_seen_leaves_off_views_of_a_response_above_clearance(app, cycle, make, clients):
+    from gainportal.services import audit
+
+    made = seed(app, cycle)
+    rid = made["requests"][0]
+    _raise_one_response(app, rid)
+    dv = make.user(agency=cycle.force, role=Role.ANALYST, clearance=Clearance.DV)
+    with app.app_context():
+        s = db_session()
+        s.get(User, dv.id).full_name = "Dora Vetted"
+        raised = s.scalars(select(PartnerResponse).where(PartnerResponse.request_id == rid,
+                                                         PartnerResponse.classification == Classification.TOP_SECRET)).one()
+        audit.record(s, "response_graded", object_type="partner_response", object_id=raised.id,
+                     actor=s.get(User, dv.id))
+        s.commit()
+    text = _get(app, cycle.lro, f"/requests/{rid}/seen-by", clients)
+    assert "Dora Vetted" not in text
