@@ -149,8 +149,10 @@ def _decision_visible(op: Operation):
     within = classifications_within(current_user)
     D = DecisionLogEntry
     visible_requests = select(InformationRequest.id).where(visible_to(current_user, InformationRequest))
+    # Requests and interventions logged here are this operation's: the narrower set plans faster.
+    own_requests = visible_requests.where(InformationRequest.operation_id == op.id)
     hidden_interventions = select(Intervention.id).where(Intervention.operation_id == op.id,
-                                                         Intervention.request_id.not_in(visible_requests))
+                                                         Intervention.request_id.not_in(own_requests))
     hidden_matches = (select(MatchCandidate.id)
                       .join(Nominal, Nominal.id == MatchCandidate.nominal_id)
                       .join(Answer, Answer.id == MatchCandidate.answer_id)
@@ -164,7 +166,7 @@ def _decision_visible(op: Operation):
                                                        Circulation.classification.not_in(within))
     subject = func.coalesce(D.subject_id, 0)
     return ~or_(
-        and_(D.subject_type == "information_request", subject.not_in(visible_requests)),
+        and_(D.subject_type == "information_request", subject.not_in(own_requests)),
         and_(D.subject_type == "intervention", subject.in_(hidden_interventions)),
         and_(D.subject_type == "match_candidate", subject.in_(hidden_matches)),
         and_(D.subject_type == "nominal_association", subject.in_(hidden_nominal_links)),
