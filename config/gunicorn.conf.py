@@ -102,6 +102,25 @@ os.environ.setdefault("GAINPORTAL_DB_MAX_OVERFLOW", "2")
 os.environ.setdefault("GAINPORTAL_DB_STATEMENT_TIMEOUT_MS", str(max(1000, (timeout - 5) * 1000)))
 
 
+def when_ready(server):
+    # Runs in the master before it forks the workers: they inherit the cross-matching index
+    # (GAINPORTAL_WARM_MATCHING=0 skips it, e.g. for a server with no register yet).
+    if os.environ.get("GAINPORTAL_WARM_MATCHING", "1") in ("0", "false", "no"):
+        return
+    import time
+
+    from gainportal import create_app
+    from gainportal.services import answer_matching
+
+    started = time.monotonic()
+    try:
+        count = answer_matching.warm(create_app())
+    except Exception:  # noqa: BLE001 - the workers build it on demand instead
+        server.log.exception("could not build the cross-matching index before serving")
+        return
+    server.log.info("cross-matching index of %d nominals built in %.1f s", count, time.monotonic() - started)
+
+
 def post_fork(server, worker):
     # Belt and braces for --preload: gainportal.db registers an at-fork hook too.
     from gainportal import db

@@ -190,3 +190,6 @@ def test_gunicorn_health_sessions_across_workers_and_logs(gunicorn, make):
     lines = _log_lines(gunicorn.log)
     assert lines and all({"time", "level", "logger", "message"} <= set(line) for line in lines)
     assert any(line.get("message") == "Shutting down: Master" for line in lines)
+    # The master built the cross-matching index once, before forking the workers.
+    assert any(str(line.get("message", "")).startswith("cross-matching index of 0 nominals built")
+               for line in lines)
