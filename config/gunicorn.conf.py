@@ -102,23 +102,33 @@ os.environ.setdefault("GAINPORTAL_DB_MAX_OVERFLOW", "2")
 os.environ.setdefault("GAINPORTAL_DB_STATEMENT_TIMEOUT_MS", str(max(1000, (timeout - 5) * 1000)))
 
 
-def when_ready(server):
-    # Runs in the master before it forks the workers: they inherit the cross-matching index
-    # (GAINPORTAL_WARM_MATCHING=0 skips it, e.g. for a server with no register yet).
-    if os.environ.get("GAINPORTAL_WARM_MATCHING", "1") in ("0", "false", "no"):
+def post_worker_init(worker):
+    import faulthandler
+
+    faulthandler.enable()  # a crash in a C extension leaves its Python stack in the log
+    # GAINPORTAL_WARM_MATCHING=1: each worker builds its cross-matching index in the
+    # background as it starts, so the first partner submission does not pay for it (7 s of
+    # CPU at national size). Off by default: under the 16-user load bench at national size,
+    # workers with the index built crashed inside libpq (SIGSEGV, 2-7 per minute; see
+    # bench/README.md), and the cause is not yet found. Built in the master and shared by
+    # fork, they crashed the same way.
+    if os.environ.get("GAINPORTAL_WARM_MATCHING", "0") not in ("1", "true", "yes"):
         return
+    import threading
     import time
 
-    from gainportal import create_app
-    from gainportal.services import answer_matching
+    def build():
+        from gainportal.services import answer_matching
 
-    started = time.monotonic()
-    try:
-        count = answer_matching.warm(create_app())
-    except Exception:  # noqa: BLE001 - the workers build it on demand instead
-        server.log.exception("could not build the cross-matching index before serving")
-        return
-    server.log.info("cross-matching index of %d nominals built in %.1f s", count, time.monotonic() - started)
+        started = time.monotonic()
+        try:
+            count = answer_matching.warm(worker.wsgi)
+        except Exception:  # noqa: BLE001 - the index is then built on the first submission
+            worker.log.exception("could not build the cross-matching index ahead of submissions")
+            return
+        worker.log.info("cross-matching index of %d nominals built in %.1f s", count, time.monotonic() - started)
+
+    threading.Thread(target=build, name="warm-matching-index", daemon=True).start()
 
 
 def post_fork(server, worker):

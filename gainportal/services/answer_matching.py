@@ -5,6 +5,8 @@ surfaces, as "restricted: refer to originator"; what an analyst is shown is filt
 the one access mechanism when the queue is read."""
 from __future__ import annotations
 
+import threading
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -15,6 +17,10 @@ from gainportal.services import audit
 from gainportal.services.dates import today
 
 _cache: dict = {}
+_build_lock = threading.Lock()
+# The index's caches and the phonetic/fuzzy C extensions are used by one thread at a time:
+# a gthread worker crashed (SIGSEGV) with several partner submissions matching at once.
+_match_lock = threading.Lock()
 
 
 def _fingerprint(s: Session) -> tuple:
@@ -45,8 +51,12 @@ def matcher(s: Session) -> tuple[Matcher, dict[str, int]]:
     """One in-memory index per process, rebuilt when the register changes."""
     key = (str(s.get_bind().url), _fingerprint(s))
     if _cache.get("key") != key:
-        records, operation_of = _records(s)
-        _cache.update(key=key, matcher=Matcher(records, ref_date=today()), operation_of=operation_of)
+        # One build per process at a time: the threads of a worker wait for it rather than
+        # each building the same index.
+        with _build_lock:
+            if _cache.get("key") != key:
+                records, operation_of = _records(s)
+                _cache.update(key=key, matcher=Matcher(records, ref_date=today()), operation_of=operation_of)
     return _cache["matcher"], _cache["operation_of"]
 
 
@@ -55,10 +65,11 @@ def forget() -> None:
 
 
 def warm(app) -> int:
-    """Build the index before serving, in gunicorn's master (config/gunicorn.conf.py), so the
-    workers it forks share one copy of it instead of each spending seconds of CPU (7 s at
-    national size) on its first partner submission, all at once under load."""
-    from gainportal.db import db_session, get_db
+    """Build this process's index ahead of the first partner submission. gunicorn calls it
+    in a thread of each worker as it starts (config/gunicorn.conf.py): built on demand it
+    cost a submission 7 s of CPU at national size, in every worker at once under load.
+    (Built once in the master and shared by fork, workers crashed with SIGSEGV under load.)"""
+    from gainportal.db import db_session
 
     with app.app_context():
         s = db_session()
@@ -66,15 +77,12 @@ def warm(app) -> int:
             matcher(s)
         finally:
             s.close()
-        get_db().engine.dispose()  # no connection of the master's may reach a worker
     return len(_cache.get("operation_of") or {})
 
 
-def match_response(s: Session, response: PartnerResponse) -> int:
-    """Candidates for every answer (and the request's structured subjects) in a response."""
-    engine, operation_of = matcher(s)
-    created = 0
+def _match_answers(engine: Matcher, response: PartnerResponse) -> list:
     subjects = [sub.details or {} for sub in response.request.subjects]
+    results = []
     for answer in response.answers:
         text = answer.text or ""
         found = engine.match_text(text) if text else []
@@ -86,6 +94,17 @@ def match_response(s: Session, response: PartnerResponse) -> int:
             current = best.get(candidate.nominal_id)
             if current is None or candidate.score > current.score:
                 best[candidate.nominal_id] = candidate
+        results.append((answer, best))
+    return results
+
+
+def match_response(s: Session, response: PartnerResponse) -> int:
+    """Candidates for every answer (and the request's structured subjects) in a response."""
+    engine, operation_of = matcher(s)
+    with _match_lock:
+        found_by_answer = _match_answers(engine, response)
+    created = 0
+    for answer, best in found_by_answer:
         for nominal_id, candidate in best.items():
             exists = s.scalar(select(MatchCandidate.id).where(MatchCandidate.answer_id == answer.id,
                                                               MatchCandidate.nominal_id == int(nominal_id)))
