@@ -34,11 +34,13 @@ wsgi_app = "gainportal.wsgi:app"
 bind = os.environ.get("GAINPORTAL_BIND", "127.0.0.1:8000")
 
 # Pages are CPU work in Python (templates, AES-GCM, argon2 at sign-in) with short waits on
-# PostgreSQL: two processes per core keep the cores busy while one waits, and a few threads
-# per process absorb slow clients and database round trips without more memory.
+# PostgreSQL: two processes per core keep the cores busy while one waits. One request
+# thread per process: with 4 threads and the cross-matching index held, workers crashed
+# inside libpq (SIGSEGV) under the national load bench; with 1 thread none did, and the
+# bench served more (58 pages/s against 42-48; bench/README.md). nginx absorbs slow clients.
 workers = _int("GAINPORTAL_WORKERS", max(2, 2 * cpus))
 worker_class = "gthread"
-threads = _int("GAINPORTAL_THREADS", 4)
+threads = _int("GAINPORTAL_THREADS", 1)
 
 # A request taking longer than this has hung: the worker is killed and replaced (the
 # statement timeout below fires first for a slow query, so this is the last resort).
@@ -106,13 +108,10 @@ def post_worker_init(worker):
     import faulthandler
 
     faulthandler.enable()  # a crash in a C extension leaves its Python stack in the log
-    # GAINPORTAL_WARM_MATCHING=1: each worker builds its cross-matching index in the
-    # background as it starts, so the first partner submission does not pay for it (7 s of
-    # CPU at national size). Off by default: under the 16-user load bench at national size,
-    # workers with the index built crashed inside libpq (SIGSEGV, 2-7 per minute; see
-    # bench/README.md), and the cause is not yet found. Built in the master and shared by
-    # fork, they crashed the same way.
-    if os.environ.get("GAINPORTAL_WARM_MATCHING", "0") not in ("1", "true", "yes"):
+    # Each worker builds its cross-matching index in the background as it starts, so the
+    # first partner submission does not pay for it (7 s of CPU at national size);
+    # GAINPORTAL_WARM_MATCHING=0 skips it. Not in the master: shared by fork, it crashed.
+    if os.environ.get("GAINPORTAL_WARM_MATCHING", "1") in ("0", "false", "no"):
         return
     import threading
     import time
