@@ -229,7 +229,6 @@ def _register_blueprints(app: Flask) -> None:
     for module in (health, auth, dashboard, admin, operations, requests, indoctrination, partner, dissemination,
                    circulation, partner_circulation, matching):
         app.register_blueprint(module.bp)
-    from gainportal.views import product_pdf, products
+    from gainportal.views import products
     app.register_blueprint(products.bp)
-    app.register_blueprint(product_pdf.bp)
     rate_limit_views(app)

@@ -5,17 +5,16 @@ The renderer may only read our own static files: a PDF engine that follows arbit
 intelligence content would be a way out of the network (and a way to learn who opened what)."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import logging
+from gainportal.web import GOVUK_ASSETS, STATIC_DIR
 
 # CSS it does not support (grid auto-fill, print-color-adjust) is expected; its warnings are noise.
 logging.getLogger("weasyprint").setLevel(logging.ERROR)
 logging.getLogger("fontTools").setLevel(logging.ERROR)
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
-GOVUK_ASSETS = STATIC_DIR / "govuk" / "assets"
 BASE_URL = "https://gainportal.invalid/"
 _MIME = {".css": "text/css", ".woff2": "font/woff2", ".woff": "font/woff", ".png": "image/png",
          ".svg": "image/svg+xml", ".ico": "image/x-icon"}

@@ -15,6 +15,7 @@ from gainportal.security.permissions import Action, load_or_404
 from gainportal.services import audit
 from gainportal.services import products as service
 from gainportal.services.dates import today
+from gainportal.services.pdf import render_pdf
 
 bp = Blueprint("products", __name__)
 DISSEMINATORS = (Role.LRO, Role.SUPERVISOR)
@@ -28,12 +29,39 @@ def index(operation_id: int):
                            can_export=current_user.role in DISSEMINATORS)
 
 
+def _render_ocg_page(op: Operation) -> tuple[str, str]:
+    """The OCG on a page as HTML, and its marking: the screen and the PDF are the same page."""
+    page = service.ocg_on_a_page(db_session(), op, current_user)
+    return render_template("views/products/ocg_page.html", op=op, page=page, marking=page.marking,
+                           today=today()), page.marking
+
+
+def _record_export(op: Operation, product: str, fmt: str) -> None:
+    audit.record(db_session(), "product_exported", object_type="operation", object_id=op.id,
+                 handling={"classification": op.classification.value, "operation_id": op.id},
+                 detail={"product": product, "format": fmt})
+
+
 @bp.get("/operations/<int:operation_id>/products/ocg-on-a-page")
 @signed_in(*POLICE_ROLES)
 def ocg_page(operation_id: int):
+    return _render_ocg_page(load_or_404(Operation, operation_id))[0]
+
+
+@bp.get("/operations/<int:operation_id>/products/ocg-on-a-page.pdf")
+@signed_in(*POLICE_ROLES)
+def ocg_page_pdf(operation_id: int):
+    """Rendered on the server so the marking sits in the margin of every page whatever browser
+    or printer the LRO uses, and every copy made is audited."""
     op = load_or_404(Operation, operation_id)
-    page = service.ocg_on_a_page(db_session(), op, current_user)
-    return render_template("views/products/ocg_page.html", op=op, page=page, marking=page.marking, today=today())
+    html, marking = _render_ocg_page(op)
+    footer = f"{op.reference} · produced {today():%d %B %Y} for {current_user.full_name}"
+    pdf = render_pdf(html, marking, footer)
+    _record_export(op, "ocg_on_a_page", "pdf")
+    g.audited = True
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="ocg-on-a-page-{op.reference}.pdf"',
+        "Cache-Control": "no-store"})
 
 
 @bp.get("/operations/<int:operation_id>/products/association-chart")
@@ -70,9 +98,7 @@ def chart_exported(operation_id: int):
     if not ConfirmForm().validate_on_submit() or fmt not in ("png", "svg") or \
             product not in ("association_chart", "family_tree"):
         abort(400)
-    audit.record(db_session(), "product_exported", object_type="operation", object_id=op.id,
-                 handling={"classification": op.classification.value, "operation_id": op.id},
-                 detail={"product": product, "format": fmt})
+    _record_export(op, product, fmt)
     return "", 204
 
 
