@@ -18,8 +18,9 @@ from gainportal.services.dates import today
 
 _cache: dict = {}
 _build_lock = threading.Lock()
-# The index's caches and the phonetic/fuzzy C extensions are used by one thread at a time:
-# a gthread worker crashed (SIGSEGV) with several partner submissions matching at once.
+# The index's caches and the phonetic/fuzzy C extensions are used by one thread at a time.
+# Added while chasing a SIGSEGV of multi-threaded workers under load; it did not stop that
+# crash (one thread per worker did, config/gunicorn.conf.py), so it is caution, not the fix.
 _match_lock = threading.Lock()
 
 
