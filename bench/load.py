@@ -1,7 +1,10 @@
 """Load benchmark: gunicorn + PostgreSQL on loopback, 16 signed-in users of mixed roles.
 
 Starts gunicorn (config/gunicorn.conf.py) against a seeded database (``gainportal seed-scale``),
-signs each virtual user in with password and TOTP from the seed's credentials file, then:
+and beside it a ``gainportal worker`` on a Redis queue of the run's own (``--redis-url``), which
+cross-matches partner submissions as in production (``--no-worker`` leaves them queued; with
+``--url`` neither is started). It signs each virtual user in with password and TOTP from the
+seed's credentials file, then:
 
 1. hello: the same number of threads fetch ``/livez`` from the same server for a few seconds
    (the bare "hello" baseline: framework, middleware and gunicorn, no database);
@@ -10,8 +13,9 @@ signs each virtual user in with password and TOTP from the seed's credentials fi
    CSRF and idempotency tokens, as the browser sends them);
 
 and prints p50/p95/p99 and requests per second per page, next to the hello throughput and
-the ratio of the two (the figure that holds on a noisy machine). Pages are measured
-client-side, from sending the request to the last byte.
+the ratio of the two (the figure that holds on a noisy machine), and how many submissions
+the worker matched and how long each job took. Pages are measured client-side, from
+sending the request to the last byte.
 
 The run changes the database (drafts saved, responses submitted, audit rows): point it at a
 copy, e.g. ``createdb -T gainportal_scale gainportal_scale_bench``. See bench/README.md.
@@ -217,12 +221,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(args) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
+def portal_env(args) -> dict:
+    """What gunicorn and the job worker share: database, instance folder (keyring), secret
+    key and the job queue, so the worker runs what the web processes queue."""
     env = {**os.environ,
            "GAINPORTAL_ENV": args.env,
            "GAINPORTAL_DATABASE_URL": args.database_url,
-           "GAINPORTAL_BIND": f"127.0.0.1:{port}",
+           "GAINPORTAL_REDIS_URL": args.redis_url,
+           "GAINPORTAL_JOBS_NAME": args.jobs_name,
            # Loopback http: a Secure cookie would never come back.
            "GAINPORTAL_SECURE_COOKIES": "false",
            # Every virtual user signs in from 127.0.0.1 within a few seconds.
@@ -236,12 +242,16 @@ def start_gunicorn(args) -> tuple[subprocess.Popen, str]:
         key_file = Path(args.instance_path) / "secret_key"
         if key_file.exists() and not ({"GAINPORTAL_SECRET_KEY", "GAINPORTAL_SECRET_KEY_FILE"} & set(os.environ)):
             env["GAINPORTAL_SECRET_KEY_FILE"] = str(key_file.resolve())
+    return env
+
+
+def start_gunicorn(args) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    env = {**portal_env(args), "GAINPORTAL_BIND": f"127.0.0.1:{port}"}
     if args.workers:
         env["GAINPORTAL_WORKERS"] = str(args.workers)
     if args.threads:
         env["GAINPORTAL_THREADS"] = str(args.threads)
-    if args.redis_url:
-        env["GAINPORTAL_REDIS_URL"] = args.redis_url
     log = open(args.server_log, "w")
     process = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), "--config",
                                 str(REPO / "config" / "gunicorn.conf.py")],
@@ -262,6 +272,55 @@ def start_gunicorn(args) -> tuple[subprocess.Popen, str]:
         time.sleep(0.3)
     os.killpg(process.pid, signal.SIGTERM)
     sys.exit(f"gunicorn not ready after 180 s ({reasons or 'no answer'}); see {args.server_log}")
+
+
+def start_worker(args) -> subprocess.Popen:
+    """`gainportal worker` beside gunicorn, as in production: partner submissions are
+    cross-matched here, not in the web processes. Returns once it has built its matching
+    index, so that build does not fall inside the measured run."""
+    log = open(args.worker_log, "w")
+    process = subprocess.Popen([str(Path(sys.executable).with_name("gainportal")), "worker", "--no-periodic"],
+                               env=portal_env(args), cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            sys.exit(f"the job worker exited; see {args.worker_log}")
+        text = Path(args.worker_log).read_text(errors="replace")
+        built = re.search(r"Cross-matching index of ([\d,]+) nominals built in ([\d.]+) s of CPU", text)
+        if built or "could not build the cross-matching index" in text:
+            print(f"job worker ready: index of {built.group(1)} nominals, {built.group(2)} s CPU" if built
+                  else f"job worker ready without an index; see {args.worker_log}")
+            return process
+        time.sleep(0.3)
+    stop(process)
+    sys.exit(f"the job worker did not build its index in 300 s; see {args.worker_log}")
+
+
+def stop(process: subprocess.Popen, timeout: float = 40) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def drop_queue(args) -> None:
+    """This run's queue keys in Redis (jobs left waiting by --no-worker, or a stopped worker)."""
+    import redis
+
+    try:
+        client = redis.Redis.from_url(args.redis_url, socket_connect_timeout=2)
+        for key in client.scan_iter(f"*{args.jobs_name}*"):
+            client.delete(key)
+    except redis.RedisError as exc:
+        print(f"could not remove this run's job queue from {args.redis_url}: {type(exc).__name__}")
+
+
+def worker_jobs(log_path: str) -> list[float]:
+    """Seconds each cross-match job took, from the worker's log (huey's own lines)."""
+    text = Path(log_path).read_text(errors="replace")
+    return [float(s) for s in re.findall(r"match_response: \S+ executed in ([\d.]+)s", text)]
 
 
 def hammer_hello(base: str, threads: int, seconds: float) -> tuple[int, float, list[float]]:
@@ -301,7 +360,10 @@ def main() -> None:
     parser.add_argument("--url", help="use an already running server instead of starting gunicorn")
     parser.add_argument("--env", default="production",
                         help="GAINPORTAL_ENV for the server (default production: no template reloading, full argon2)")
-    parser.add_argument("--redis-url", help="GAINPORTAL_REDIS_URL for the server (rate limits shared)")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/7",
+                        help="GAINPORTAL_REDIS_URL for gunicorn and the job worker (job queue, rate limits)")
+    parser.add_argument("--no-worker", action="store_true",
+                        help="start no job worker: submissions are queued and wait (matching then costs nothing)")
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: the config's, 2 per core)")
     parser.add_argument("--threads", type=int, help="gunicorn threads per worker (default: the config's)")
     parser.add_argument("--users", type=int, default=16)
@@ -310,10 +372,10 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=0.0,
                         help="seconds a user pauses between pages (0: closed loop, measures capacity)")
     parser.add_argument("--no-submit", action="store_true",
-                        help="partners save drafts but never submit (a submission cross-matches the answers "
-                             "against every visible nominal inside the request)")
+                        help="partners save drafts but never submit")
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--server-log", default="bench/out/load-server.log")
+    parser.add_argument("--worker-log", default="bench/out/load-worker.log")
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args()
     if not args.url and not args.database_url:
@@ -324,11 +386,20 @@ def main() -> None:
     by_role = defaultdict(list)
     for cred in creds["users"]:
         by_role[cred["role"]].append(cred)
-    process = None
+    # A queue of this run's own, so nothing left from an earlier run is picked up.
+    args.jobs_name = f"gainportal-bench-{os.getpid()}-{int(time.time())}"
+    process = worker = None
     if args.url:
         base = args.url.rstrip("/")
     else:
-        process, base = start_gunicorn(args)
+        if not args.no_worker:
+            worker = start_worker(args)
+        try:
+            process, base = start_gunicorn(args)
+        except BaseException:
+            if worker is not None:
+                stop(worker)
+            raise
     try:
         rng = random.Random(args.seed)
         stats = Stats()
@@ -391,11 +462,11 @@ def main() -> None:
         elapsed = time.monotonic() - started
     finally:
         if process is not None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+            stop(process)
+        if worker is not None:
+            stop(worker)
+        if not args.url:
+            drop_queue(args)
 
     rows = []
     all_times = []
@@ -425,6 +496,11 @@ def main() -> None:
         print("errors: " + ", ".join(f"{name} {status} x{n}" for (name, status), n in sorted(
             page_stats.statuses.items(), key=lambda kv: -kv[1])))
     print(f"\npages / hello throughput: {total_rps:.1f} / {hello_rps:.1f} = {total_rps / hello_rps:.3f}")
+    if worker is not None:
+        matched = worker_jobs(args.worker_log)
+        submitted = len(page_stats.times.get("partner submit", []))
+        print(f"job worker: {len(matched)} submissions cross-matched (of {submitted} submitted)"
+              + (f", job p50 {pct(matched, 50):.1f} ms, p95 {pct(matched, 95):.1f} ms" if matched else ""))
     sign_in = stats.times.get("sign-in (password, argon2id)", [])
     if sign_in:
         print(f"sign-in password step (argon2id), while {len(users)} users signed in at once: "

@@ -35,9 +35,10 @@ bind = os.environ.get("GAINPORTAL_BIND", "127.0.0.1:8000")
 
 # Pages are CPU work in Python (templates, AES-GCM, argon2 at sign-in) with short waits on
 # PostgreSQL: two processes per core keep the cores busy while one waits. One request
-# thread per process: with 4 threads and the cross-matching index held, workers crashed
-# inside libpq (SIGSEGV) under the national load bench; with 1 thread none did, and the
-# bench served more (58 pages/s against 42-48; bench/README.md). nginx absorbs slow clients.
+# thread per process: with 4 threads, when web workers still held the cross-matching index,
+# they crashed inside libpq (SIGSEGV) under the national load bench; with 1 thread none did,
+# and the bench served more (58 pages/s against 42-48; bench/README.md). nginx absorbs slow
+# clients.
 workers = _int("GAINPORTAL_WORKERS", max(2, 2 * cpus))
 worker_class = "gthread"
 threads = _int("GAINPORTAL_THREADS", 1)
@@ -108,26 +109,8 @@ def post_worker_init(worker):
     import faulthandler
 
     faulthandler.enable()  # a crash in a C extension leaves its Python stack in the log
-    # Each worker builds its cross-matching index in the background as it starts, so the
-    # first partner submission does not pay for it (7 s of CPU at national size);
-    # GAINPORTAL_WARM_MATCHING=0 skips it. Not in the master: shared by fork, it crashed.
-    if os.environ.get("GAINPORTAL_WARM_MATCHING", "1") in ("0", "false", "no"):
-        return
-    import threading
-    import time
-
-    def build():
-        from gainportal.services import answer_matching
-
-        started = time.monotonic()
-        try:
-            count = answer_matching.warm(worker.wsgi)
-        except Exception:  # noqa: BLE001 - the index is then built on the first submission
-            worker.log.exception("could not build the cross-matching index ahead of submissions")
-            return
-        worker.log.info("cross-matching index of %d nominals built in %.1f s", count, time.monotonic() - started)
-
-    threading.Thread(target=build, name="warm-matching-index", daemon=True).start()
+    # Web workers never build the cross-matching index: a submission queues its match for
+    # `gainportal worker`, which holds the index (docs/deployment.md).
 
 
 def post_fork(server, worker):

@@ -5,9 +5,11 @@ the audit row that records it land in the same transaction or not at all.
 """
 from __future__ import annotations
 
+import logging
 import os
 import weakref
 from datetime import datetime, timezone
+from typing import Callable
 
 from flask import Flask, g, has_app_context, current_app
 from sqlalchemy import MetaData, create_engine, event, DateTime, TypeDecorator
@@ -153,3 +155,55 @@ def db_session() -> Session:
     if "db_session" not in g:
         g.db_session = get_db().sessionmaker()
     return g.db_session
+
+
+# --- after-commit hooks -------------------------------------------------------------------------
+# Work that must only ever see committed data (enqueuing a background job about a row this
+# transaction wrote) is registered here and run once the transaction has committed and
+# released its connection. A rollback drops it, as does rolling back the savepoint it was
+# registered in, as it drops the rows the work was about.
+_AFTER_COMMIT = "gainportal_after_commit"
+_COMMITTED = "gainportal_after_commit_ready"
+_hook_log = logging.getLogger("gainportal.db")
+
+
+def after_commit(session: Session, action: Callable[[], None]) -> None:
+    """Run ``action`` after the session's current transaction commits (never if it rolls
+    back). An action that raises is logged and does not undo or fail the commit."""
+    session.info.setdefault(_AFTER_COMMIT, []).append((action, session.get_nested_transaction()))
+
+
+def _within(savepoint, transaction) -> bool:
+    while savepoint is not None:
+        if savepoint is transaction:
+            return True
+        savepoint = savepoint.parent
+    return False
+
+
+@event.listens_for(Session, "after_commit")
+def _commit_ready(session: Session) -> None:
+    # Also fired when a savepoint is released: its actions wait for the real commit.
+    if session.get_nested_transaction() is None and _AFTER_COMMIT in session.info:
+        session.info.setdefault(_COMMITTED, []).extend(session.info.pop(_AFTER_COMMIT))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back_hooks(session: Session, previous_transaction) -> None:
+    pending = session.info.get(_AFTER_COMMIT)
+    if pending and previous_transaction.parent is not None:
+        pending[:] = [(a, sp) for a, sp in pending if not _within(sp, previous_transaction)]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _run_after_commit(session: Session, transaction) -> None:
+    if transaction.parent is not None:
+        return
+    # Here the transaction is over and its connection back in the pool, so an action may
+    # open a session of its own (on SQLite it would otherwise wait for this one's lock).
+    session.info.pop(_AFTER_COMMIT, None)  # never committed: rolled back or closed
+    for action, _savepoint in session.info.pop(_COMMITTED, ()):
+        try:
+            action()
+        except Exception:  # noqa: BLE001 - the commit stands; the action's owner has a fallback
+            _hook_log.exception("an after-commit action failed")

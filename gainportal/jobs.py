@@ -1,14 +1,21 @@
-"""Background jobs on huey: re-matching every answer, notifications and retention runs.
+"""Background jobs on huey: cross-matching each submission, re-matching every answer,
+notifications and retention runs.
 
 The queue lives in SQLite under the instance folder by default and in Redis when
 ``GAINPORTAL_REDIS_URL`` is set, so web processes on any host enqueue and one or more
 ``gainportal worker`` processes run the jobs. A job reports its progress under a key in
 huey's own storage, which is what the matching page reads; nothing about a job's content
-(answers, names) is ever put there.
+(answers, names) is ever put there: a job carries ids only.
 
-Notifications run every 15 minutes and retention once a day (02:30 UTC) from the worker
-started with periodic tasks; run the others with ``--no-periodic``. Both are safe to run
-twice (reminders are de-duplicated, shredding skips what is already shredded).
+A partner's submission is matched against the nominal register by the worker, queued once
+the submission has committed; the worker holds the matching index, web processes never do.
+A job lost with its worker (or with Redis) is caught by a sweep every few minutes that
+matches submitted responses still without ``matched_at``.
+
+Notifications run every 15 minutes, the matching sweep every 5 and retention once a day
+(02:30 UTC) from the worker started with periodic tasks; run the others with
+``--no-periodic``. All are safe to run twice (reminders are de-duplicated, a matched
+response is skipped, shredding skips what is already shredded).
 """
 from __future__ import annotations
 
@@ -21,6 +28,7 @@ import click
 from huey import RedisHuey, SqliteHuey, crontab
 from huey.api import Huey
 from huey.exceptions import TaskLockedException
+from sqlalchemy import select
 
 log = logging.getLogger("gainportal.jobs")
 
@@ -31,6 +39,14 @@ STALE_AFTER = timedelta(minutes=10)
 # The re-match commits after this many responses, so on SQLite it never holds the write
 # lock (and so every partner's submission) for a whole run, and a killed run keeps its work.
 REMATCH_BATCH = 50
+# The sweep leaves a response alone this long after it was submitted: its own job is
+# normally done within seconds, and the two would otherwise race for it.
+SWEEP_GRACE = timedelta(minutes=1)
+# Responses one sweep matches at most (oldest first), so a backlog drains over a few runs
+# instead of occupying the worker for one long one.
+SWEEP_BATCH = 500
+SWEEP_LOCK = "gainportal-match-sweep"
+SWEEP_SCHEDULE = crontab(minute="*/5")
 NOTIFY_SCHEDULE = crontab(minute="*/15")
 RETENTION_SCHEDULE = crontab(hour="2", minute="30")
 
@@ -89,6 +105,19 @@ def _register(huey: Huey, settings) -> dict:
             log.info("a re-match is already running; this request is covered by it")
             return None
 
+    @huey.task(name="match_response")
+    def match_response(response_id: int) -> int:
+        return _match_one(settings, response_id)
+
+    @huey.periodic_task(SWEEP_SCHEDULE, name="match_sweep")
+    def match_sweep() -> int | None:
+        try:
+            with huey.lock_task(SWEEP_LOCK):
+                return _sweep(settings)
+        except TaskLockedException:
+            log.info("a matching sweep is already running")
+            return None
+
     @huey.task(name="notify")
     def notify() -> tuple[int, int]:
         return _notify(huey, settings)
@@ -105,7 +134,78 @@ def _register(huey: Huey, settings) -> dict:
     def retention_periodic():
         return _retention(huey, settings)
 
-    return {"rematch_all": rematch_all, "notify": notify, "retention_run": retention_run}
+    return {"rematch_all": rematch_all, "match_response": match_response, "match_sweep": match_sweep,
+            "notify": notify, "retention_run": retention_run}
+
+
+# --- matching on arrival ------------------------------------------------------------------------
+def enqueue_match(settings, response_id: int) -> None:
+    """Queue the cross-match of a committed submission (in immediate mode: run it now, in a
+    session of its own). A queue that cannot be reached loses nothing: the sweep finds the
+    response later."""
+    try:
+        huey_for(settings).gainportal_tasks["match_response"](response_id)
+    except Exception as exc:  # noqa: BLE001 - the submission has committed and stands
+        log.warning("could not queue the cross-match of response %s (%s); the matching sweep will pick it up",
+                    response_id, type(exc).__name__)
+
+
+def _match_one(settings, response_id: int) -> int:
+    """Match one submitted response unless that has been done; the number of candidates made."""
+    from gainportal.db import db_session
+    from gainportal.models import PartnerResponse
+    from gainportal.services import answer_matching
+
+    with _app(settings).app_context():
+        s = db_session()
+        # The index first, in a transaction of its own: on SQLite a transaction holds the
+        # write lock, and building the index at national size takes seconds.
+        answer_matching.matcher(s)
+        s.commit()
+        # The row is locked until the commit, so the job and a sweep (or a second delivery of
+        # the job) never match the same response at once; the loser then sees it matched.
+        state = s.execute(select(PartnerResponse.submitted_at, PartnerResponse.matched_at)
+                          .where(PartnerResponse.id == response_id).with_for_update()).first()
+        if state is None or state.submitted_at is None or state.matched_at is not None:
+            s.rollback()
+            return 0
+        created = answer_matching.match_response(s, s.get(PartnerResponse, response_id))
+        s.commit()
+    return created
+
+
+def unmatched_responses(s, limit: int | None = None, older_than: timedelta | None = None):
+    """Ids of submitted responses not yet matched, oldest first."""
+
+    from gainportal.models import PartnerResponse
+
+    query = (select(PartnerResponse.id)
+             .where(PartnerResponse.matched_at.is_(None), PartnerResponse.submitted_at.is_not(None))
+             .order_by(PartnerResponse.submitted_at, PartnerResponse.id).limit(limit))
+    if older_than is not None:
+        query = query.where(PartnerResponse.submitted_at < datetime.now(timezone.utc) - older_than)
+    return list(s.scalars(query))
+
+
+def _sweep(settings) -> int:
+    """Match the submitted responses whose job never ran (lost with a dead worker or a Redis
+    restart, or never queued because the queue was down); the number matched."""
+    from gainportal.db import db_session
+
+    with _app(settings).app_context():
+        s = db_session()
+        ids = unmatched_responses(s, limit=SWEEP_BATCH, older_than=SWEEP_GRACE)
+        s.rollback()
+    matched = 0
+    for response_id in ids:
+        try:
+            _match_one(settings, response_id)
+            matched += 1
+        except Exception:  # noqa: BLE001 - one bad response must not stop the rest; next sweep retries it
+            log.exception("matching sweep: response %s could not be matched", response_id)
+    if ids:
+        log.info("matching sweep: %d of %d unmatched responses matched", matched, len(ids))
+    return matched
 
 
 # --- re-matching ---------------------------------------------------------------------------
@@ -227,12 +327,27 @@ def worker_command(workers: int, periodic: bool) -> None:
     # A consumer in immediate mode would have no queue to read.
     settings = load_settings(jobs_immediate=False)
     huey = huey_for(settings)
-    _app(settings)  # fail now, not on the first job, if the database or keyring is wrong
+    app = _app(settings)  # fail now, not on the first job, if the database or keyring is wrong
     where = "Redis" if settings.redis_url else f"SQLite at {settings.instance_path / 'jobs.db'}"
     click.echo(f"Worker for queue {settings.jobs_name!r} on {where}, {workers} thread(s)"
                f"{', with schedules' if periodic else ''}")
+    _warm_matching(app)
     # An idle SQLite queue is polled with back-off; 2 s at most keeps a started re-match
     # from waiting long before its progress first moves (Redis blocks instead of polling).
     consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=periodic,
                                     check_worker_health=True, max_delay=2.0)
     consumer.run()
+
+
+def _warm_matching(app) -> None:
+    """Build the cross-matching index before taking jobs, so the first submission's match
+    does not wait for it (7 s of CPU at national size). Only the worker holds the index."""
+    from gainportal.services import answer_matching
+
+    started = time.process_time()
+    try:
+        count = answer_matching.warm(app)
+    except Exception:  # noqa: BLE001 - the first matching job builds it instead
+        log.exception("could not build the cross-matching index ahead of jobs")
+        return
+    click.echo(f"Cross-matching index of {count:,} nominals built in {time.process_time() - started:.1f} s of CPU")

@@ -131,12 +131,19 @@ class RequestMessage(SealedMixin, Base):
     author: Mapped[User] = relationship(lazy="joined")
 
 
+UNMATCHED = "matched_at IS NULL AND submitted_at IS NOT NULL"
+
+
 class PartnerResponse(SealedMixin, Base):
     """The partner agency's submission. A draft may be saved and resumed; once submitted it
     is immutable (a correction is a new version)."""
 
     __tablename__ = "partner_response"
-    __table_args__ = (UniqueConstraint("request_id", "version"), UniqueConstraint("idempotency_key"))
+    __table_args__ = (UniqueConstraint("request_id", "version"), UniqueConstraint("idempotency_key"),
+                      # Submitted answers not yet checked against the register (the worker's
+                      # sweep, the analyst's "waiting" count): only those rows are in it.
+                      Index("ix_partner_response_unmatched", "submitted_at",
+                            postgresql_where=text(UNMATCHED), sqlite_where=text(UNMATCHED)))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("information_request.id", ondelete="CASCADE"), index=True)
@@ -146,6 +153,9 @@ class PartnerResponse(SealedMixin, Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(64))
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the answers were cross-matched against the nominal register (by the job worker
+    # after the submission committed); None while that is still to happen.
+    matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
     grading: Mapped[str | None] = mapped_column(String(3))  # 3x5x2: e.g. "1A" plus handling code on request
     graded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -2,7 +2,11 @@
 
 Every nominal is considered so that a hit on a nominal the analyst may not see still
 surfaces, as "restricted: refer to originator"; what an analyst is shown is filtered by
-the one access mechanism when the queue is read."""
+the one access mechanism when the queue is read.
+
+Matching runs in the job worker (gainportal/jobs.py), after the submission has committed:
+the index is big (hundreds of MB and 7 s of CPU at national size), so web processes never
+build or hold it."""
 from __future__ import annotations
 
 import threading
@@ -10,6 +14,7 @@ import threading
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from gainportal.db import utcnow
 from gainportal.matching.matcher import Matcher
 from gainportal.matching.records import NominalRecord
 from gainportal.models import Answer, MatchCandidate, Nominal, NominalLink, PartnerResponse
@@ -66,10 +71,8 @@ def forget() -> None:
 
 
 def warm(app) -> int:
-    """Build this process's index ahead of the first partner submission. gunicorn calls it
-    in a thread of each worker as it starts (config/gunicorn.conf.py): built on demand it
-    cost a submission 7 s of CPU at national size, in every worker at once under load.
-    (Built once in the master and shared by fork, workers crashed with SIGSEGV under load.)"""
+    """Build this process's index ahead of the first job: ``gainportal worker`` calls it
+    as it starts, so the first submission's match does not wait 7 s (national size) for it."""
     from gainportal.db import db_session
 
     with app.app_context():
@@ -100,7 +103,8 @@ def _match_answers(engine: Matcher, response: PartnerResponse) -> list:
 
 
 def match_response(s: Session, response: PartnerResponse) -> int:
-    """Candidates for every answer (and the request's structured subjects) in a response."""
+    """Candidates for every answer (and the request's structured subjects) in a response,
+    and the response marked as matched. Run again, it adds only what is new."""
     engine, operation_of = matcher(s)
     with _match_lock:
         found_by_answer = _match_answers(engine, response)
@@ -120,6 +124,7 @@ def match_response(s: Session, response: PartnerResponse) -> int:
             s.flush()
             row.features = candidate.features
             created += 1
+    response.matched_at = utcnow()
     if created:
         audit.record(s, "answers_matched", object_type="partner_response", object_id=response.id,
                      detail={"candidates": created})

@@ -14,7 +14,7 @@ from gainportal.models import (
     Answer, AnswerOutcome, InformationRequest, PartnerResponse, RequestState, ResponseState, User,
 )
 from gainportal import faults
-from gainportal.db import utcnow
+from gainportal.db import after_commit, utcnow
 from gainportal.services import audit, requests
 from gainportal.services.errors import WorkflowError
 
@@ -128,7 +128,7 @@ def submit(s: Session, req: InformationRequest, by: User, idempotency_key: str) 
             return done
         raise WorkflowError(f"Someone else changed this request at the same time: it is now "
                             f"{req.state.label.lower()}. Your draft has been kept") from None
-    _match_quietly(s, draft)
+    _match_after_commit(s, draft.id)
     no_trace = sum(1 for a in draft.answers if a.outcome is AnswerOutcome.NO_TRACE)
     audit.record(s, "response_submitted", object_type="partner_response", object_id=draft.id,
                  handling=requests.handling_of(req),
@@ -137,16 +137,19 @@ def submit(s: Session, req: InformationRequest, by: User, idempotency_key: str) 
     return draft
 
 
-def _match_quietly(s: Session, response: PartnerResponse) -> None:
-    """Cross-match on arrival, inside a savepoint: a matching fault must never cost a
-    partner their submission (a re-match picks the answers up later)."""
-    from gainportal.services import answer_matching
+def _match_after_commit(s: Session, response_id: int) -> None:
+    """Cross-match on arrival, in the job worker once the submission has committed (a job
+    must never see a submission that may yet roll back). If the queue cannot be reached the
+    submission still stands: the worker's sweep finds responses never matched."""
+    from flask import current_app, has_app_context
 
-    try:
-        with s.begin_nested():
-            answer_matching.match_response(s, response)
-    except Exception:  # noqa: BLE001 - logged, and the submission stands
-        log.exception("matching failed for response %s; it will be picked up by a re-match", response.id)
+    from gainportal import jobs
+
+    if not has_app_context():
+        log.warning("response %s submitted outside the app: left to the matching sweep", response_id)
+        return
+    settings = current_app.config["SETTINGS"]
+    after_commit(s, lambda: jobs.enqueue_match(settings, response_id))
 
 
 def grade(s: Session, response: PartnerResponse, grading: str, by: User) -> None:

@@ -7,16 +7,16 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from gainportal import jobs
 from gainportal.db import db_session, utcnow
 from gainportal.forms.common import clean_text
-from gainportal.models import Answer, MatchCandidate, Operation, Role
+from gainportal.models import Answer, InformationRequest, MatchCandidate, Operation, PartnerResponse, Role
 from gainportal.security.access import signed_in
 from gainportal.security.matching_rules import nominal_visible
-from gainportal.security.permissions import Action, load_or_404, visible, visible_to
+from gainportal.security.permissions import Action, classifications_within, load_or_404, visible, visible_to
 from gainportal.services import audit, answer_matching, nominal_register
 from gainportal.services.listing import page_rows
 from gainportal.services.operations import log_decision
@@ -49,7 +49,19 @@ def queue():
     s.scalars(select(Operation).where(Operation.id.in_({c.operation_id for c in rows}))).unique().all()
     items = [(c, nominal_visible(current_user, c)) for c in rows]
     return render_template("views/matching/queue.html", items=items, highlighted=highlighted, form=FlaskForm(),
-                           rematch=_rematch_progress())
+                           rematch=_rematch_progress(), waiting=_answers_waiting(s))
+
+
+def _answers_waiting(s) -> int:
+    """Submitted answers the analyst may see that the job worker has yet to check against
+    the register. The candidate rule's own terms (gainportal/security/matching_rules.py):
+    the request visible to the analyst, the partner's marking within their clearance."""
+    visible_requests = select(InformationRequest.id).where(visible_to(current_user, InformationRequest))
+    return s.scalar(select(func.count(Answer.id))
+                    .join(PartnerResponse, PartnerResponse.id == Answer.response_id)
+                    .where(PartnerResponse.matched_at.is_(None), PartnerResponse.submitted_at.is_not(None),
+                           PartnerResponse.request_id.in_(visible_requests),
+                           PartnerResponse.classification.in_(classifications_within(current_user))))
 
 
 @bp.post("/matches/<int:candidate_id>/<any(confirm, reject):decision>")

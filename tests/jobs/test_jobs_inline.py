@@ -45,6 +45,7 @@ def world(app, make):
         responses.save_draft(s, req, [AnswerInput(q.id, AnswerOutcome.ANSWERED, t)
                                       for q, t in zip(req.questions, texts)], cycle.spoc)
         responses.submit(s, req, cycle.spoc, "inline-1")
+        s.commit()  # matched on arrival (inline, after this commit) against an empty register
         op = s.get(Operation, cycle.operation_id)
         nominal_register.import_csv(s, REGISTER.format(ref=op.reference), {op.reference: op}, s.merge(analyst),
                                     commit=True)
@@ -112,6 +113,7 @@ def test_schedules(settings):
     def due(hour, minute):
         return sorted(task.name for task in huey.read_periodic(datetime(2026, 3, 4, hour, minute)))
 
-    assert due(2, 30) == ["notify_periodic", "retention_periodic"]
-    assert due(10, 45) == ["notify_periodic"]
+    assert due(2, 30) == ["match_sweep", "notify_periodic", "retention_periodic"]
+    assert due(10, 45) == ["match_sweep", "notify_periodic"]
+    assert due(10, 50) == ["match_sweep"]
     assert due(10, 46) == []
