@@ -278,6 +278,7 @@ class CandidateIndex:
         self.dob_s = [v.dob_s for v in views]
         self.postcodes = [v.postcode for v in views]
         self.address_keys = [v.address_key for v in views]
+        self._build_dob_filter(views)
         # Forename-code keys ("f", code, surname letter) are broad and only screened on the
         # surname: fgroup() groups a key's nominals by surname on first use.
         self._fscreen: dict[tuple, tuple] = {}
@@ -290,6 +291,84 @@ class CandidateIndex:
         self.surname_counts = Counter(sur_l)
         self.forename_counts = Counter(fore_l)
         self.fullname_counts = Counter(full_l)
+        self._set_bits(views)
+
+    def _set_bits(self, views) -> None:
+        # Name weights of every view's name forms, once here rather than in each forked
+        # re-match worker; memoised per surname and forename (most recur on a register).
+        from gainportal.matching.score import forename_bits, surname_bits
+
+        sur: dict[str, float] = {}
+        fore: dict[str, float] = {}
+        for v in views:
+            bits = []
+            for f, s in v.names:
+                sb = sur.get(s)
+                if sb is None:
+                    sb = sur[s] = surname_bits(self, s)
+                fb = fore.get(f)
+                if fb is None:
+                    fb = fore[f] = forename_bits(self, f)
+                bits.append((sb, fb))
+            v.bits = tuple(bits)
+
+    def _build_dob_filter(self, views) -> None:
+        """Who the matcher's DOB pre-filter lets through, as sets it can intersect in C rather
+        than a test per candidate: every DOB string filed whole and with each digit wild
+        ("1985?304"), since a DOB one digit out shares one of those; postcodes and address keys
+        in full (the postings drop crowded keys; the filter must not)."""
+        by_dob: dict[str, list[int]] = {}
+        by_postcode: dict[str, list[int]] = {}
+        by_address: dict[str, list[int]] = {}
+        no_dob: list[int] = []
+        for i, v in enumerate(views):
+            if v.dob_s:
+                by_dob.setdefault(v.dob_s, []).append(i)
+            else:
+                no_dob.append(i)
+            if v.postcode:
+                by_postcode.setdefault(v.postcode, []).append(i)
+            if v.address_key:
+                by_address.setdefault(v.address_key, []).append(i)
+        wild: dict[str, list[int]] = {}
+        for d, ids in by_dob.items():
+            for p in range(len(d)):
+                k = d[:p] + "?" + d[p + 1:]
+                got = wild.get(k)
+                if got is None:
+                    wild[k] = ids  # shared until a second DOB needs the key: copy then
+                else:
+                    wild[k] = got + ids
+        self.by_dob, self.dob_wild = by_dob, wild
+        self.by_postcode, self.by_address, self.no_dob = by_postcode, by_address, no_dob
+
+    def dob_allowed(self, d: str, sw: str, postcode: str, address_key: str) -> set[int]:
+        """Positions a mention with DOB d ("YYYYMMDD", sw its day/month swap or "") may be
+        shown: a register DOB equal, swapped, one digit or one adjacent transposition away
+        (score.py's levels short of "mismatch"), or none; or the same postcode or address."""
+        out: set[int] = set(self.no_dob)
+        wild, by_dob = self.dob_wild.get, self.by_dob.get
+        for p in range(8):
+            hit = wild(d[:p] + "?" + d[p + 1:])
+            if hit:
+                out.update(hit)
+        for p in range(7):
+            hit = by_dob(d[:p] + d[p + 1] + d[p] + d[p + 2:])
+            if hit:
+                out.update(hit)
+        if sw:
+            hit = by_dob(sw)
+            if hit:
+                out.update(hit)
+        if postcode:
+            hit = self.by_postcode.get(postcode)
+            if hit:
+                out.update(hit)
+        if address_key:
+            hit = self.by_address.get(address_key)
+            if hit:
+                out.update(hit)
+        return out
 
     def fgroup(self, key: tuple) -> tuple[list[str], list[list[int]]] | None:
         """(surnames, ids per surname) of a forename-code key's nominals, as parallel lists

@@ -46,17 +46,6 @@ class MentionView:
     dob_near: frozenset = frozenset()  # "YYYYMMDD" strings that are not a DOB mismatch
 
 
-@lru_cache(maxsize=50_000)
-def dob_neighbours(d: str, sw: str) -> frozenset:
-    """Every "YYYYMMDD" the score calls exact, swapped or one edit away from d: a set lookup
-    rejects a register DOB that disagrees before any name comparison is paid for."""
-    out = {d[:i] + c + d[i + 1:] for i in range(8) for c in "0123456789"}
-    out.update([d[:i] + d[i + 1] + d[i] + d[i + 2:] for i in range(7)])
-    if sw:
-        out.add(sw)
-    return frozenset(out)
-
-
 def _view(m: Mention) -> MentionView:
     return MentionView(
         pairs=person_name_pairs(m.name),
@@ -140,17 +129,6 @@ def _name_entry(index: CandidateIndex, direct: list, swapped_pair) -> tuple:
     return frozenset(ids), sur_bits, {}
 
 
-def _one_edit_s(n: str, d: str) -> bool:
-    """Two "YYYYMMDD" strings one digit or one adjacent transposition apart (score.py's
-    "one_edit"), the only DOB disagreement short of "mismatch" besides the day/month swap."""
-    i = 0
-    while n[i] == d[i]:  # n != d: stops at the first difference
-        i += 1
-    if n[i + 1:] == d[i + 1:]:
-        return True
-    return i < 7 and n[i] == d[i + 1] and n[i + 1] == d[i] and n[i + 2:] == d[i + 2:]
-
-
 class Matcher:
     """Ranks register nominals for a mention. Build once per visible register; reuse."""
 
@@ -183,17 +161,11 @@ class Matcher:
                 if hit:
                     ids.update(hit)
         d = v.dob_s
-        if d:
+        if d and ids:
             # The DOB disagrees and it is not the address: never shown (score.py tiers), so
-            # dropped before any name comparison.
-            dobs, sw, pcs, aks = index.dob_s, v.dob_sw, index.postcodes, index.address_keys
-            pc, ak = v.postcode or None, v.address_key or None  # None never equals a register value
-            if len(ids) > 24:  # the neighbour set pays for itself on a big candidate set
-                near = dob_neighbours(d, sw)
-                ids = [i for i in ids if not dobs[i] or dobs[i] in near or pcs[i] == pc or aks[i] == ak]
-            else:
-                ids = [i for i in ids if not dobs[i] or dobs[i] == d or dobs[i] == sw or pcs[i] == pc
-                       or aks[i] == ak or _one_edit_s(dobs[i], d)]
+            # dropped before any name comparison. Filtered in the candidates' own order.
+            allowed = index.dob_allowed(d, v.dob_sw, v.postcode, v.address_key)
+            ids = [i for i in ids if i in allowed]
         pairs, sur_bits = v.pairs, v.sur_bits
         for i in ids:
             nv = views[i]

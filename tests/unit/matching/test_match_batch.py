@@ -4,7 +4,9 @@ from datetime import date
 
 from gainportal.matching.identifiers import _PHONE_PUNCT, normalise_phone, normalise_postcode
 from gainportal.matching.index import CandidateIndex, name_keys
-from gainportal.matching.matcher import Matcher, _one_edit_s, dob_neighbours
+from gainportal.matching.matcher import Matcher
+from gainportal.matching.score import dob_level_s
+from gainportal.matching.dates import Dob
 from gainportal.matching.records import NominalRecord
 
 REF = date(2026, 11, 22)
@@ -25,21 +27,29 @@ def register():
     return noms
 
 
-def test_one_edit_matches_the_neighbour_set():
+def test_dob_prefilter_lets_through_exactly_what_is_not_a_dob_mismatch():
+    # The index's wildcard DOB maps against the plain rule: a register DOB the score would
+    # not call "mismatch" (exact, swapped, one digit or one adjacent transposition), or the
+    # same postcode or address key, or no register DOB at all.
     rng = random.Random(1)
-    for _ in range(20_000):
-        d = "".join(rng.choice("0123456789") for _ in range(8))
-        n = list(d)
-        i = rng.randrange(7)
-        if rng.random() < 0.5:
-            n[i] = rng.choice("0123456789")
-        else:
-            n[i], n[i + 1] = n[i + 1], n[i]
-        if rng.random() < 0.3:
-            n[rng.randrange(8)] = rng.choice("0123456789")
-        n = "".join(n)
-        if n != d:
-            assert _one_edit_s(n, d) == (n in dob_neighbours(d, ""))
+    noms = []
+    for i in range(3000):
+        y, m, d = rng.randint(1980, 1989), rng.randint(1, 12), rng.randint(1, 28)
+        noms.append(NominalRecord(f"R{i}", "A", "B", dob=f"{y}-{m:02d}-{d:02d}" if i % 50 else None,
+                                  address=f"{i % 40} Mill Lane", postcode=f"LS{i % 30 + 1} 1AA"))
+    index = CandidateIndex(noms)
+    for _ in range(300):
+        y, m, d = rng.randint(1980, 1989), rng.randint(1, 12), rng.randint(1, 28)
+        exact = date(y, m, d)
+        ds = f"{y}{m:02d}{d:02d}"
+        sw = f"{y}{d:02d}{m:02d}" if d <= 12 and d != m else ""
+        pc = rng.choice(["", "LS3 1AA", "M1 1AE"])
+        ak = rng.choice(["", "7 mill", "99 mill"])
+        dob = Dob.from_date(exact)
+        want = {i for i, v in enumerate(index.views)
+                if not v.dob_s or dob_level_s(dob, v.dob_s, ds, sw) != "mismatch"
+                or (pc and v.postcode == pc) or (ak and v.address_key == ak)}
+        assert index.dob_allowed(ds, sw, pc, ak) == want
 
 
 def test_match_many_equals_match_one_and_dedupes():
