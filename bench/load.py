@@ -293,11 +293,11 @@ def start_worker(args) -> subprocess.Popen:
                   else f"job worker ready without an index; see {args.worker_log}")
             return process
         time.sleep(0.3)
-    stop(process)
+    stop_process(process)
     sys.exit(f"the job worker did not build its index in 300 s; see {args.worker_log}")
 
 
-def stop(process: subprocess.Popen, timeout: float = 40) -> None:
+def stop_process(process: subprocess.Popen, timeout: float = 40) -> None:
     os.killpg(process.pid, signal.SIGTERM)
     try:
         process.wait(timeout=timeout)
@@ -398,7 +398,7 @@ def main() -> None:
             process, base = start_gunicorn(args)
         except BaseException:
             if worker is not None:
-                stop(worker)
+                stop_process(worker)
             raise
     try:
         rng = random.Random(args.seed)
@@ -462,9 +462,9 @@ def main() -> None:
         elapsed = time.monotonic() - started
     finally:
         if process is not None:
-            stop(process)
+            stop_process(process)
         if worker is not None:
-            stop(worker)
+            stop_process(worker)
         if not args.url:
             drop_queue(args)
 

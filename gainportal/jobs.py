@@ -181,7 +181,7 @@ def unmatched_responses(s, limit: int | None = None, older_than: timedelta | Non
 
     query = (select(PartnerResponse.id)
              .where(PartnerResponse.matched_at.is_(None), PartnerResponse.submitted_at.is_not(None))
-             .order_by(PartnerResponse.submitted_at, PartnerResponse.id).limit(limit))
+             .order_by(PartnerResponse.submitted_at).limit(limit))  # the partial index's order
     if older_than is not None:
         query = query.where(PartnerResponse.submitted_at < datetime.now(timezone.utc) - older_than)
     return list(s.scalars(query))

@@ -56,11 +56,17 @@ def _answers_waiting(s) -> int:
     """Submitted answers the analyst may see that the job worker has yet to check against
     the register. The candidate rule's own terms (gainportal/security/matching_rules.py):
     the request visible to the analyst, the partner's marking within their clearance."""
+    unmatched = (PartnerResponse.matched_at.is_(None), PartnerResponse.submitted_at.is_not(None))
+    # Usually none are waiting: the partial index answers that at once (0.03 ms at national
+    # size on PostgreSQL; the ORDER BY is what makes the planner walk it rather than scan the
+    # table, 30 ms), where working out the analyst's visible requests costs ~13 ms.
+    if s.scalar(select(PartnerResponse.id).where(*unmatched).order_by(PartnerResponse.submitted_at)
+                .limit(1)) is None:
+        return 0
     visible_requests = select(InformationRequest.id).where(visible_to(current_user, InformationRequest))
     return s.scalar(select(func.count(Answer.id))
                     .join(PartnerResponse, PartnerResponse.id == Answer.response_id)
-                    .where(PartnerResponse.matched_at.is_(None), PartnerResponse.submitted_at.is_not(None),
-                           PartnerResponse.request_id.in_(visible_requests),
+                    .where(*unmatched, PartnerResponse.request_id.in_(visible_requests),
                            PartnerResponse.classification.in_(classifications_within(current_user))))
 
 
