@@ -154,3 +154,15 @@ def test_immediate_mode_matches_right_after_the_commit(app, world, database_url,
         assert s.scalar(select(func.count(MatchCandidate.id))) == 2
         s.refresh(response)
         assert response.matched_at is not None
+
+
+def test_a_full_rematch_also_marks_what_it_checked(app, world, settings):
+    request_id = world.draft(issue=True)
+    with app.app_context():
+        s = db_session()
+        response_id = _save_and_submit(s, world, request_id).id
+        s.commit()  # queued; no worker runs it here
+        assert answer_matching.rematch_all(s) == 2
+        s.commit()
+        assert s.get(PartnerResponse, response_id).matched_at is not None
+        assert jobs.unmatched_responses(s) == []
