@@ -64,6 +64,9 @@ BUSINESS = re.compile(
     r"\b((?:[A-Z][\w'&]*\s+(?:&\s+)?){1,4}(?:"
     + "|".join(s.title().replace(" ", r"\s+") for s in BUSINESS_SUFFIXES) + r"))\b"
 )
+# A business match ends in a suffix whose first word, title-cased, is in the text: a
+# substring test per suffix is far cheaper than the pattern's scan of every capital.
+_BUSINESS_WORDS = tuple(dict.fromkeys(s.split()[0].title() for s in BUSINESS_SUFFIXES))
 _TITLE_RE = "|".join(sorted((t.capitalize() for t in TITLES), key=len, reverse=True))
 # Letters of Polish, Irish, French... names, not only ASCII: "Łukasz", "Zięcik", "Seán".
 _UP = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0104\u0106\u0118\u0141\u0143\u015a\u0179\u017b\u0160\u017d\u010c"
@@ -82,6 +85,8 @@ SURNAME_COMMA = re.compile(r"\b(" + _CAPS + r"),\s*(" + _FORE + r"(?:\s+" + _FOR
 CAPS_FIRST = re.compile(r"\b([" + _UP + r"][" + _UP + r"'\-]{2,})\s+(" + _FORE + r"(?:\s+" + _FORE + r")?|"
                         + _INITIAL + r")")
 CAPS_LAST = re.compile(r"\b(" + _FORE + r"(?:\s+" + _FORE + r")?)\s+([" + _UP + r"][" + _UP + r"'\-]{2,})\b")
+_CAPS_RXS = ((SURNAME_COMMA, True), (CAPS_FIRST, True), (CAPS_LAST, False))
+_CAPS_PAIR = re.compile(r"[" + _UP + r"][" + _UP + r"'\-]")  # a prefix of _CAPS, in each of the three
 # Month and day names are forenames too (June, May, April) right after a capitalised surname.
 _FORENAME_OK = frozenset("january february march april may june july august september october "
                          "november december".split())
@@ -112,7 +117,10 @@ def _sentence_bounds(text: str) -> list[int]:
 
 
 def _overlaps(start: int, end: int, taken: list[tuple[int, int]]) -> bool:
-    return any(start < e and s < end for s, e in taken)
+    for s, e in taken:  # a plain loop: a generator in any() costs more than the test
+        if start < e and s < end:
+            return True
+    return False
 
 
 def extract_entities(text: str, ref: date | None = None) -> list[Entity]:
@@ -161,7 +169,7 @@ def extract_entities(text: str, ref: date | None = None) -> list[Entity]:
     for m in ADDRESS.finditer(text):
         if not _overlaps(m.start(), m.end(), taken):
             add("address", m.start(), m.end(), m.group(0))
-    for m in BUSINESS.finditer(text):
+    for m in (BUSINESS.finditer(text) if any(w in text for w in _BUSINESS_WORDS) else ()):
         start = m.start(1)
         words = m.group(1).split()
         # Trim leading sentence words ("The", "At") so "At Smith Motors" -> "Smith Motors".
@@ -195,7 +203,9 @@ def _extract_names(text, add, taken) -> None:
             if len(keep) == 1:  # "Mr Smith": surname only
                 name = PersonName((), name.surname or (name.forenames[0] if name.forenames else ""), name.nickname, segment)
             emit(m.start(), end, name)
-    for rx, surname_first in ((SURNAME_COMMA, True), (CAPS_FIRST, True), (CAPS_LAST, False)):
+    # All three need two capitals in a row, which most answers lack: one quick scan first.
+    caps_rxs = _CAPS_RXS if _CAPS_PAIR.search(text) else ()
+    for rx, surname_first in caps_rxs:
         for m in rx.finditer(text):
             sur, fore = (m.group(1), m.group(2)) if surname_first else (m.group(2), m.group(1))
             f0 = fore.split()[0].strip(".").lower()
@@ -222,8 +232,13 @@ def _extract_names(text, add, taken) -> None:
             pos += len(w)
         runs.append(run)
         for run in runs:
-            if len(run) < 2 or all(len(w.strip(".")) == 1 for _, w in run):
+            if len(run) < 2:
                 continue
+            for _, w in run:
+                if len(w.strip(".")) != 1:
+                    break
+            else:
+                continue  # initials only
             start, end = run[0][0], run[-1][0] + len(run[-1][1])
             # A trailing initial ("John S.") is not a surname we can match on.
             emit(start, end, parse_name(text[start:end]))
@@ -239,7 +254,8 @@ def mentions_from_text(text: str, ref: date | None = None) -> list[Mention]:
     """
     entities = extract_entities(text, ref)
     names = [e for e in entities if e.kind == "name"]
-    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    # Sentence ends only matter when an identifier has more than one name to go to.
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)] if len(names) > 1 else ()
     mentions = [Mention(name=e.value, span=(e.start, e.end), spans={"name": (e.start, e.end)}, source="text")
                 for e in names]
     shared = [e for e in entities if e.kind in ("postcode", "address")]

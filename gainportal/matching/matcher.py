@@ -16,7 +16,7 @@ from gainportal.matching.score import (
     _swapped_s,
     best_name,
     ymd,
-    name_bits,
+    surname_bits,
     score_candidate,
     surname_level,
 )
@@ -82,7 +82,8 @@ NAME_CACHE_MAX = 200_000
 def _reading_keys(first: str, surname: str) -> tuple[tuple, ...]:
     """Name blocking keys of one mention reading. Surname-only keys are broad: used only when
     there is no forename to narrow by."""
-    return tuple(k for k in _name_keys(first, surname) if k[0] != "s" or not first)
+    # Unwrapped: mention readings rarely recur, so caching them twice only costs.
+    return tuple(k for k in _name_keys.__wrapped__(first, surname) if k[0] != "s" or not first)
 
 
 def _name_entry(index: CandidateIndex, direct: list, swapped_pair) -> tuple:
@@ -125,7 +126,7 @@ def _name_entry(index: CandidateIndex, direct: list, swapped_pair) -> tuple:
             if hit:
                 ids.update(hit)
     m_sur = direct[0][1] if direct else ""
-    sur_bits = name_bits(index, "", m_sur)[0] if m_sur else NAME_CAP
+    sur_bits = surname_bits(index, m_sur) if m_sur else NAME_CAP
     return frozenset(ids), sur_bits, {}
 
 

@@ -158,6 +158,9 @@ _QUOTED = re.compile(r"""["'\u2018\u2019\u201c\u201d(]\s*([A-Za-z\u00c0-\u024f][
 
 
 def _is_caps_word(word: str) -> bool:
+    if word.isascii():
+        # ASCII: no lower-case letter and at least one letter is exactly str.isupper().
+        return word.isupper() and sum(map(str.isalpha, word)) > 1
     letters = [c for c in word if c.isalpha()]
     return len(letters) > 1 and all(c.isupper() for c in letters)
 
@@ -190,9 +193,10 @@ def parse_name(text: str) -> PersonName:
     tokens = _tokens(text)
     words = text.split()
     if len(tokens) >= 2:
-        caps = [_is_caps_word(w) for w in words if fold(w) and fold(w) not in TITLES]
+        named = [w for w in words if (f := fold(w)) and f not in TITLES]
         # "SMITH John": exactly the leading word(s) capitalised while the rest are not.
-        if caps and caps[0] and not all(caps):
+        caps = [_is_caps_word(w) for w in named] if named and _is_caps_word(named[0]) else ()
+        if caps and not all(caps):
             n_caps = 0
             for c in caps:
                 if not c:

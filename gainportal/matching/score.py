@@ -98,7 +98,7 @@ def forename_level(a: str, b: str) -> str:
     if a in gb or b in ga:
         return "nickname"  # one is a short or canonical form of the other (Gaz/Gary, Kate/Catherine)
     jw = JaroWinkler.similarity(a, b)
-    if jw >= 0.9 or (jw >= 0.8 and set(phonetic(a)) & set(phonetic(b))) or _one_slip(a, b):
+    if jw >= 0.9 or (jw >= 0.8 and set(phonetic(a)) & set(phonetic(b))) or (a[0] == b[0] and _one_slip(a, b)):
         return "typo"
     if ga & gb:
         # Two short forms of one name (Beth/Lisa via Elizabeth, Maria/Molly via Mary): weak.
