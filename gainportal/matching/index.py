@@ -35,6 +35,8 @@ __all__ = ["NominalRecord", "NominalView", "CandidateIndex", "name_keys", "initi
 
 # Postings above this are not worth walking: the key cannot narrow anything down.
 MAX_POSTINGS = 1500
+# Mention DOBs whose near register positions are kept per index (memory bound).
+NEAR_CACHE_MAX = 100_000
 
 
 @dataclass(slots=True)
@@ -278,7 +280,8 @@ class CandidateIndex:
         self.dob_s = [v.dob_s for v in views]
         self.postcodes = [v.postcode for v in views]
         self.address_keys = [v.address_key for v in views]
-        self._build_dob_filter(views)
+        self.dob_wild = None  # built on first use (dob_near)
+        self._near: dict[tuple[str, str], frozenset[int]] = {}
         # Forename-code keys ("f", code, surname letter) are broad and only screened on the
         # surname: fgroup() groups a key's nominals by surname on first use.
         self._fscreen: dict[tuple, tuple] = {}
@@ -312,24 +315,20 @@ class CandidateIndex:
                 bits.append((sb, fb))
             v.bits = tuple(bits)
 
+    def prepare_batch(self) -> None:
+        """Build what the matcher builds on first use, before forked workers would each build
+        it (a re-match); the index build itself stays lean for the single-answer path."""
+        if self.dob_wild is None:
+            self._build_dob_filter(self.views)
+
     def _build_dob_filter(self, views) -> None:
-        """Who the matcher's DOB pre-filter lets through, as sets it can intersect in C rather
-        than a test per candidate: every DOB string filed whole and with each digit wild
-        ("1985?304"), since a DOB one digit out shares one of those; postcodes and address keys
-        in full (the postings drop crowded keys; the filter must not)."""
+        """Register DOBs for dob_near(): every DOB string filed whole and with each digit
+        wild ("1985?304"), since a DOB one digit out shares one of those: 17 lookups find
+        every register DOB near a mention's instead of a test per candidate."""
         by_dob: dict[str, list[int]] = {}
-        by_postcode: dict[str, list[int]] = {}
-        by_address: dict[str, list[int]] = {}
-        no_dob: list[int] = []
         for i, v in enumerate(views):
             if v.dob_s:
                 by_dob.setdefault(v.dob_s, []).append(i)
-            else:
-                no_dob.append(i)
-            if v.postcode:
-                by_postcode.setdefault(v.postcode, []).append(i)
-            if v.address_key:
-                by_address.setdefault(v.address_key, []).append(i)
         wild: dict[str, list[int]] = {}
         for d, ids in by_dob.items():
             for p in range(len(d)):
@@ -340,13 +339,18 @@ class CandidateIndex:
                 else:
                     wild[k] = got + ids
         self.by_dob, self.dob_wild = by_dob, wild
-        self.by_postcode, self.by_address, self.no_dob = by_postcode, by_address, no_dob
 
-    def dob_allowed(self, d: str, sw: str, postcode: str, address_key: str) -> set[int]:
-        """Positions a mention with DOB d ("YYYYMMDD", sw its day/month swap or "") may be
-        shown: a register DOB equal, swapped, one digit or one adjacent transposition away
-        (score.py's levels short of "mismatch"), or none; or the same postcode or address."""
-        out: set[int] = set(self.no_dob)
+    def dob_near(self, d: str, sw: str) -> frozenset[int]:
+        """Positions whose register DOB a mention DOB d ("YYYYMMDD", sw its day/month swap
+        or "") does not contradict: equal, swapped, one digit or one adjacent transposition
+        away (score.py's levels short of "mismatch"). Kept per DOB: DOBs recur in a re-match."""
+        key = (d, sw)
+        got = self._near.get(key)
+        if got is not None:
+            return got
+        if self.dob_wild is None:
+            self._build_dob_filter(self.views)
+        out: set[int] = set()
         wild, by_dob = self.dob_wild.get, self.by_dob.get
         for p in range(8):
             hit = wild(d[:p] + "?" + d[p + 1:])
@@ -360,15 +364,18 @@ class CandidateIndex:
             hit = by_dob(sw)
             if hit:
                 out.update(hit)
-        if postcode:
-            hit = self.by_postcode.get(postcode)
-            if hit:
-                out.update(hit)
-        if address_key:
-            hit = self.by_address.get(address_key)
-            if hit:
-                out.update(hit)
-        return out
+        if len(self._near) >= NEAR_CACHE_MAX:
+            self._near.clear()
+        got = self._near[key] = frozenset(out)
+        return got
+
+    def dob_filter(self, ids, d: str, sw: str, postcode: str, address_key: str) -> list[int]:
+        """The candidates (in their own order) a mention with DOB d may be shown: a register
+        DOB dob_near() lets through or none at all, or the same postcode or address key."""
+        near = self.dob_near(d, sw)
+        dobs, pcs, aks = self.dob_s, self.postcodes, self.address_keys
+        pc, ak = postcode or None, address_key or None  # None never equals a register value
+        return [i for i in ids if i in near or pcs[i] == pc or aks[i] == ak or not dobs[i]]
 
     def fgroup(self, key: tuple) -> tuple[list[str], list[list[int]]] | None:
         """(surnames, ids per surname) of a forename-code key's nominals, as parallel lists

@@ -165,8 +165,7 @@ class Matcher:
         if d and ids:
             # The DOB disagrees and it is not the address: never shown (score.py tiers), so
             # dropped before any name comparison. Filtered in the candidates' own order.
-            allowed = index.dob_allowed(d, v.dob_sw, v.postcode, v.address_key)
-            ids = [i for i in ids if i in allowed]
+            ids = index.dob_filter(ids, d, v.dob_sw, v.postcode, v.address_key)
         pairs, sur_bits = v.pairs, v.sur_bits
         for i in ids:
             nv = views[i]
@@ -285,6 +284,7 @@ def parallel_map(matcher: Matcher, mentions: list, processes: int, chunksize: in
 
     global _WORKER_MATCHER, _WORKER_ITEMS
     _WORKER_MATCHER = matcher  # inherited by forked workers, never pickled
+    matcher.index.prepare_batch()  # once here, not once per worker
     _WORKER_ITEMS = mentions
     gc.freeze()  # keep the index out of the workers' collections (copy-on-write friendly)
     ctx = mp.get_context("fork")
