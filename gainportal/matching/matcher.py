@@ -15,6 +15,7 @@ from gainportal.matching.score import (
     NAME_CAP,
     _swapped_s,
     best_name,
+    bound_level_caches,
     ymd,
     surname_bits,
     score_candidate,
@@ -54,11 +55,14 @@ def _view(m: Mention) -> MentionView:
         dob_sw=_swapped_s(m.dob) if m.dob and m.dob.exact else "",
         postcode=m.postcode,
         address_key=address_key(m.address),
-        vrms=frozenset(m.vrms),
-        vrm_keys=frozenset(vrm_lookalike(v) for v in m.vrms),
-        phones=frozenset(m.phones),
-        businesses=frozenset(business_fingerprint(b) for b in m.businesses),
+        vrms=frozenset(m.vrms) if m.vrms else _NONE,
+        vrm_keys=frozenset([vrm_lookalike(v) for v in m.vrms]) if m.vrms else _NONE,
+        phones=frozenset(m.phones) if m.phones else _NONE,
+        businesses=frozenset([business_fingerprint(b) for b in m.businesses]) if m.businesses else _NONE,
     )
+
+
+_NONE: frozenset = frozenset()
 
 
 def _identifier_keys(m: Mention, v: MentionView) -> list[tuple]:
@@ -152,6 +156,8 @@ class Matcher:
             if len(cache) >= NAME_CACHE_MAX:
                 cache.clear()
             cache[key] = entry
+            if not len(cache) & 1023:  # every 1,024 new names: best_name adds level pairs
+                bound_level_caches()
         ids, v.sur_bits, best = entry
         id_keys = _identifier_keys(mention, v)
         if id_keys:

@@ -73,6 +73,8 @@ _SPACES = re.compile(r"\s+")
 @lru_cache(maxsize=200_000)
 def fold(text: str) -> str:
     """ASCII, lower case, letters/space/hyphen/apostrophe only (Zoë -> zoe, Łukasz -> lukasz)."""
+    if text.isascii() and text.isalpha():
+        return text.lower()  # one plain word (most name tokens): nothing below would change it
     text = anyascii(text).lower().replace("`", "'").replace("\u2019", "'")
     return _SPACES.sub(" ", _NON_NAME.sub(" ", text)).strip()
 

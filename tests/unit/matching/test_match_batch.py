@@ -192,3 +192,41 @@ def test_candidates_below_every_tier_carry_no_features():
                 hidden += 1
                 assert features == {} and rel == "self"
     assert shown and hidden
+
+
+def test_fold_and_caps_word_fast_paths_equal_the_general_rule():
+    import re
+
+    from anyascii import anyascii
+
+    from gainportal.matching import names
+
+    def plain_fold(text):
+        text = anyascii(text).lower().replace("`", "'").replace("\u2019", "'")
+        return re.sub(r"\s+", " ", re.sub(r"[^a-z' \-]", " ", text)).strip()
+
+    def plain_caps(word):
+        letters = [c for c in word if c.isalpha()]
+        return len(letters) > 1 and all(c.isupper() for c in letters)
+
+    rng = random.Random(5)
+    alphabet = "abcdeXYZ'-. ëŁ\u017f1"
+    for _ in range(20_000):
+        w = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8)))
+        assert names.fold(w) == plain_fold(w), w
+        assert names._is_caps_word(w) == plain_caps(w), w
+    assert names.fold("Zoë") == "zoe" and names.fold("SMITH") == "smith"
+    assert names._is_caps_word("O'NEILL") and not names._is_caps_word("J.") and not names._is_caps_word("Smith")
+
+
+def test_level_caches_stay_bounded(monkeypatch):
+    from gainportal.matching import score
+
+    monkeypatch.setattr(score, "LEVEL_CACHE_MAX", 3)
+    score.surname_level.cache_clear()
+    for other in ("smyth", "smithe", "jones", "brown"):
+        score.surname_level("smith", other)
+    assert score.surname_level.cache_info().currsize == 4
+    score.bound_level_caches()
+    assert score.surname_level.cache_info().currsize == 0
+    assert score.surname_level("smith", "smyth") in ("typo", "phonetic")  # still answers after clearing
