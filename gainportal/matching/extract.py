@@ -35,7 +35,10 @@ VRM = re.compile(
     r"\b(?:[A-Z]{2}[0-9]{2}[ \-]?[A-Z]{3}|[A-Z][0-9]{1,3}[ \-]?[A-Z]{3}|[A-Z]{3}[ \-]?[0-9]{1,3}[A-Z])\b",
     re.I,
 )
-PHONE = re.compile(r"(?<![\d/.])(?:\+44\s?\(?0?\)?\s?|0044\s?|\b0)\d(?:[\s\-]?\d){8,9}\b")
+# Not after a digit, slash or dot. Each branch consumes its first character before looking
+# behind it, so the pattern starts with a literal and the regex engine scans for "+"/"0"
+# instead of trying a match at every position (the same matches as a leading lookbehind).
+PHONE = re.compile(r"(?:\+(?<![\d/.]\+)44\s?\(?0?\)?\s?|0(?<![\d/.]0)044\s?|0(?<![\d/.\w]0))\d(?:[\s\-]?\d){8,9}\b")
 # A current-format plate with a look-alike slip in it ("FR6O STG", "G051 NCJ"): letters where
 # digits belong or the reverse. Matched on the look-alike key only.
 VRM_LOOSE = re.compile(r"\b[A-Z0-9]{2}[0-9OISBZGQD][0-9OISBZGQD][ \-]?[A-Z0-9]{3}\b", re.I)
@@ -67,15 +70,21 @@ BUSINESS = re.compile(
 # A business match ends in a suffix whose first word, title-cased, is in the text: a
 # substring test per suffix is far cheaper than the pattern's scan of every capital.
 _BUSINESS_WORDS = tuple(dict.fromkeys(s.split()[0].title() for s in BUSINESS_SUFFIXES))
-_TITLE_RE = "|".join(sorted((t.capitalize() for t in TITLES), key=len, reverse=True))
 # Letters of Polish, Irish, French... names, not only ASCII: "Łukasz", "Zięcik", "Seán".
 _UP = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0104\u0106\u0118\u0141\u0143\u015a\u0179\u017b\u0160\u017d\u010c"
 _LO = "a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u017f"
 _NAME_WORD = (r"(?:(?:Ma?c|O'?)?[" + _UP + r"][" + _LO + r"]+(?:[\-'](?:Ma?c|O'?)?[" + _UP + r"]?[" + _LO
               + r"]+)*|[A-Z]\.?)")
 _NICK = r"""(?:['"\u2018\u201c][A-Za-z]+['"\u2019\u201d])"""
+# Titles grouped by first letter, the word boundary asserted behind that letter: a pattern
+# that starts with a literal lets the regex engine skip to candidate letters (same matches;
+# titles sharing a letter keep their longest-first order).
+_TITLE_GROUPS: dict[str, list[str]] = {}
+for _t in sorted((t.capitalize() for t in TITLES), key=len, reverse=True):
+    _TITLE_GROUPS.setdefault(_t[0], []).append(_t[1:])
+_TITLE_RE = "|".join(f"{c}(?<!\\w{c})(?:{'|'.join(rest)})" for c, rest in _TITLE_GROUPS.items())
 TITLED = re.compile(
-    r"\b(?:" + _TITLE_RE + r")\.?\s+((?:" + _NAME_WORD + r"|" + _NICK + r")(?:\s+(?:" + _NAME_WORD
+    r"(?:" + _TITLE_RE + r")\.?\s+((?:" + _NAME_WORD + r"|" + _NICK + r")(?:\s+(?:" + _NAME_WORD
     + r"|" + _NICK + r")){0,3})"
 )
 _CAPS = r"[" + _UP + r"][" + _UP + r"'\-]{1,}"

@@ -230,3 +230,25 @@ def test_level_caches_stay_bounded(monkeypatch):
     score.bound_level_caches()
     assert score.surname_level.cache_info().currsize == 0
     assert score.surname_level("smith", "smyth") in ("typo", "phonetic")  # still answers after clearing
+
+
+def test_literal_first_patterns_match_what_the_boundary_first_forms_match():
+    import re
+
+    from gainportal.matching import extract
+    from gainportal.matching.names import TITLES
+
+    plain_phone = re.compile(r"(?<![\d/.])(?:\+44\s?\(?0?\)?\s?|0044\s?|\b0)\d(?:[\s\-]?\d){8,9}\b")
+    titles = "|".join(sorted((t.capitalize() for t in TITLES), key=len, reverse=True))
+    plain_titled = re.compile(r"\b(?:" + titles + r")\.?\s+((?:" + extract._NAME_WORD + r"|" + extract._NICK
+                              + r")(?:\s+(?:" + extract._NAME_WORD + r"|" + extract._NICK + r")){0,3})")
+    rng = random.Random(9)
+    pieces = ["0", "+44", "0044", "7700", "900123", " ", "-", "/", ".", "(0)", "x", "Mr", "Mrs", "Dr", "Ms",
+              "Sgt", "Smith", "John", " 'Gaz' ", "O'Neill", "é", "Revd", "Cllr", "A."]
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        for fast, plain in ((extract.PHONE, plain_phone), (extract.TITLED, plain_titled)):
+            assert [(m.span(), m.groups()) for m in fast.finditer(text)] == \
+                [(m.span(), m.groups()) for m in plain.finditer(text)], text
+    assert extract.PHONE.search("call 07700 900123 now").group(0) == "07700 900123"
+    assert extract.TITLED.search("seen with Mrs Jane Smith").group(1) == "Jane Smith"
