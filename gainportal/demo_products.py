@@ -11,11 +11,11 @@ from sqlalchemy import select
 from gainportal.db import utcnow
 from gainportal.models import (
     AnswerOutcome, Classification, CollectionMethod, Heading, LawfulBasis, MatchCandidate, Nominal, NominalRole,
-    Requirement,
+    PartnerResponse, Requirement,
 )
 from gainportal.models.association import LinkSource, OperationLinkKind
 from gainportal.services import (
-    associations, indoctrination, nominal_register, operations, requests, requirements, responses,
+    answer_matching, associations, indoctrination, nominal_register, operations, requests, requirements, responses,
 )
 from gainportal.services.dates import today
 from gainportal.services.requests import QuestionInput, RequestDraft
@@ -116,6 +116,11 @@ def seed_products(s, ops: dict, agencies: dict, users: dict) -> None:
                                               "YX19 KLM waiting outside.")], spoc)
     responses.submit(s, req, spoc, "demo-lhp-family-1")
     analyst = users["analyst@wyp.example.police.uk"]
+    # The demo seeds in one transaction, so no matching job has run yet: match the answers
+    # submitted so far here, as the job worker will after the commit (it then skips them).
+    for response in s.scalars(select(PartnerResponse).where(PartnerResponse.submitted_at.is_not(None),
+                                                            PartnerResponse.matched_at.is_(None))).all():
+        answer_matching.match_response(s, response)
     answers = [a for r in responses.submitted_responses(s, req) for a in r.answers]
     rspca = s.scalars(select(MatchCandidate).where(MatchCandidate.nominal_id == gary.id)).all()
     wanted = [(answers[0], julie), (answers[0], mason), (answers[0], lee)] + [(c.answer, gary) for c in rspca[:1]]
