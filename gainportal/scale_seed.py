@@ -584,6 +584,8 @@ class Seeder:
                                   "state": ResponseState.GRADED if graded else ResponseState.SUBMITTED,
                                   "idempotency_key": f"scale-{req['uid']}", "submitted_by_id": spoc,
                                   "submitted_at": req["answered_at"], "updated_at": req["answered_at"],
+                                  # The seed makes its own candidates: these count as checked.
+                                  "matched_at": req["answered_at"],
                                   "grading": f"{rng.choice('123')}{rng.choice('ABCDE')}" if graded else None,
                                   "graded_by_id": self.user_ids[op.lro] if graded else None,
                                   "classification": Classification.OFFICIAL_SENSITIVE, "handling_code": HandlingCode.P,
@@ -592,7 +594,8 @@ class Seeder:
             elif state in (RequestState.ISSUED, RequestState.ACKNOWLEDGED) and rng.random() < 0.2:
                 responses.append({"request_id": rid, "agency_id": self.agency_ids[partner], "version": 1,
                                   "state": ResponseState.DRAFT, "idempotency_key": None, "submitted_by_id": None,
-                                  "submitted_at": None, "updated_at": now, "grading": None, "graded_by_id": None,
+                                  "submitted_at": None, "matched_at": None, "updated_at": now, "grading": None,
+                                  "graded_by_id": None,
                                   "classification": Classification.OFFICIAL_SENSITIVE, "handling_code": HandlingCode.P,
                                   "handling_conditions": {}, "uid": None, "data_key_id": None})
                 answer_plan.append((rid, person, spoc, False, False))

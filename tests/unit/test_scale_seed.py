@@ -92,6 +92,9 @@ def test_small_world_is_complete_sealed_and_signs_in(app, tmp_path):
             response = s.scalar(select(PartnerResponse).where(PartnerResponse.request_id == req.id))
             assert response.state in (ResponseState.SUBMITTED, ResponseState.GRADED)
             assert {a.question_id for a in response.answers} == {q.id for q in req.questions}
+        # The seed makes its own candidates, so the job worker's sweep must not re-match 100,000 answers.
+        assert _count(s, PartnerResponse, PartnerResponse.submitted_at.is_not(None),
+                      PartnerResponse.matched_at.is_(None)) == 0
         texts = s.scalars(select(Answer).where(Answer.outcome == AnswerOutcome.ANSWERED)).all()
         assert texts
         for answer in texts:
