@@ -314,8 +314,11 @@ def _retention(huey: Huey, settings) -> int:
 
 # --- the worker command ----------------------------------------------------------------------
 @click.command("worker")
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 32),
-              help="Jobs run at once in this process (threads)")
+# One job at a time by default: building the matching index (every nominal loaded and
+# opened) while another thread of the same process queries the database crashed CPython 3.11
+# (SIGSEGV; bench/thread_crash.py reproduces it). Run more worker processes to go faster.
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 32),
+              help="Jobs run at once in this process (threads); see docs/deployment.md before raising it")
 @click.option("--periodic/--no-periodic", default=True, show_default=True,
               help="Also run the notification and retention schedules (one worker per deployment is enough)")
 def worker_command(workers: int, periodic: bool) -> None:
