@@ -322,6 +322,17 @@ class CandidateIndex:
             self._build_dob_filter(self.views)
 
     def _build_dob_filter(self, views) -> None:
+        import gc
+
+        enabled = gc.isenabled()
+        gc.disable()  # as in __init__: 130,000 new lists and keys, nothing cyclic to find
+        try:
+            self._build_dob_maps(views)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _build_dob_maps(self, views) -> None:
         """Register DOBs for dob_near(): every DOB string filed whole and with each digit
         wild ("1985?304"), since a DOB one digit out shares one of those: 17 lookups find
         every register DOB near a mention's instead of a test per candidate."""
