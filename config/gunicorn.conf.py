@@ -49,7 +49,11 @@ timeout = _int("GAINPORTAL_WORKER_TIMEOUT", 30)
 # On SIGTERM (deploys, scaling in) workers finish the requests in hand for this long.
 graceful_timeout = _int("GAINPORTAL_GRACEFUL_TIMEOUT", 25)
 # Behind nginx, which keeps its own upstream connections; a little above nothing.
-keepalive = 5
+keepalive = _int("GAINPORTAL_KEEPALIVE", 5)
+# How many connections a worker takes from the listening socket (gunicorn's default 1000).
+# A gthread worker accepts while below this even when all its threads are busy, queueing
+# the request behind the one in hand while another worker may be idle.
+worker_connections = _int("GAINPORTAL_WORKER_CONNECTIONS", 1000)
 # Recycle workers now and then, jittered so they do not all restart at once.
 max_requests = _int("GAINPORTAL_MAX_REQUESTS", 5000)
 max_requests_jitter = max_requests // 10

@@ -78,7 +78,9 @@ def warm(app) -> int:
     with app.app_context():
         s = db_session()
         try:
-            matcher(s)
+            engine, _ = matcher(s)
+            # The DOB filter's tables are otherwise built by the first match (0.15-0.2 s).
+            engine.index.prepare_batch()
         finally:
             s.close()
     return len(_cache.get("operation_of") or {})

@@ -43,3 +43,19 @@ def test_an_edited_nominal_is_matched_on_its_new_details(app, cycle):
         assert str(n.id) in _ids(engine.match_fields(name="Warren Haverstock", dob="02/06/1979"))
         assert str(n.id) not in _ids(engine.match_fields(name="Warren Pickersgill", dob="02/06/1979"))
     answer_matching.forget()
+
+
+def test_warming_builds_everything_the_first_match_would(app, cycle):
+    answer_matching.forget()
+    with app.app_context():
+        s = db_session()
+        n = nominal_register.save(s, Nominal(reference="N-WARM"), {
+            "forenames": "Idris", "surname": "Blackwood", "dob": "1984-11-30", "postcode": "LS9 8QT"}, None)
+        s.add(NominalLink(operation_id=cycle.operation_id, nominal_id=n.id, role=NominalRole.PRINCIPAL))
+        s.commit()
+    assert answer_matching.warm(app) >= 1
+    with app.app_context():
+        engine, _ = answer_matching.matcher(db_session())
+        # The DOB filter's tables exist before any answer is matched.
+        assert engine.index.dob_wild is not None
+        assert str(n.id) in _ids(engine.match_fields(name="Idris Blackwood", dob="30/11/1984"))
