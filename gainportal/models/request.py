@@ -193,6 +193,9 @@ class Attachment(SealedMixin, Base):
     """A file sent with a response. Content is in the upload store, sealed in chunks."""
 
     __tablename__ = "attachment"
+    # One file per upload form and question, however often the form is sent (a double
+    # click, a browser resend): the database settles two copies racing in at once.
+    __table_args__ = (UniqueConstraint("response_id", "question_id", "upload_token"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[int] = mapped_column(ForeignKey("partner_response.id", ondelete="CASCADE"), index=True)
@@ -203,6 +206,8 @@ class Attachment(SealedMixin, Base):
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     filename_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     filename = SealedText()
+    # The one-time token of the form that sent the file; none for files stored another way.
+    upload_token: Mapped[str | None] = mapped_column(String(64))
 
     response: Mapped[PartnerResponse] = relationship()
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from flask import Request, current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gainportal import faults
@@ -31,7 +32,7 @@ from gainportal.models.request import Attachment
 from gainportal.security.crypto import CHUNK_BYTES, SealBroken, StreamSealer, aad_for, decrypt_stream
 from gainportal.security.crypto.envelope import TAG_BYTES
 from gainportal.security.crypto.stream import HEADER_BYTES
-from gainportal.security.sealing import SealedContentUnavailable, plain_data_key
+from gainportal.security.sealing import SealedContentUnavailable, forget_plain_key, plain_data_key
 
 log = logging.getLogger(__name__)
 
@@ -262,6 +263,55 @@ def store_upload(session: Session, attachment: Attachment, upload, limits: Uploa
     """Seal ``upload`` (a werkzeug FileStorage) into the store and fill in ``attachment``
     (transient, with response_id and uploaded_by_id set); adds it to ``session`` only on
     success. Raises UploadRejected with a message for the user; nothing is kept then."""
+    _seal_into_store(session, attachment, upload, limits)
+    session.add(attachment)
+    session.flush()
+    return attachment
+
+
+@dataclass(frozen=True)
+class StoredUpload:
+    attachment: Attachment
+    repeated: bool  # this form's file was already stored: nothing new was kept
+
+
+def store_upload_once(session: Session, attachment: Attachment, upload, limits: UploadLimits) -> StoredUpload:
+    """``store_upload`` for a file sent with a one-time form token (``attachment.upload_token``,
+    with ``question_id``): the same form sent again, one after the other or at the same
+    moment, gives back the file the first one stored and keeps nothing new.
+
+    The check before sealing only spares a resend the work; the unique constraint on
+    (response, question, token) decides a race: the request whose row lands second rolls
+    back its savepoint (its data key row with it) and deletes the sealed file it wrote,
+    which no committed key could ever open."""
+    if not attachment.upload_token or attachment.question_id is None:
+        raise ValueError("store_upload_once needs the form's upload token and the question")
+    earlier = _stored_with_token(session, attachment)
+    if earlier is not None:
+        return StoredUpload(earlier, repeated=True)
+    _seal_into_store(session, attachment, upload, limits)
+    try:
+        with session.begin_nested():
+            session.add(attachment)
+    except IntegrityError:
+        delete_upload(attachment)
+        forget_plain_key(attachment)
+        earlier = _stored_with_token(session, attachment)
+        if earlier is None:  # some other constraint: not a repeat, so not ours to hide
+            raise
+        return StoredUpload(earlier, repeated=True)
+    return StoredUpload(attachment, repeated=False)
+
+
+def _stored_with_token(session: Session, attachment: Attachment) -> Attachment | None:
+    return session.scalar(select(Attachment).where(
+        Attachment.response_id == attachment.response_id, Attachment.question_id == attachment.question_id,
+        Attachment.upload_token == attachment.upload_token))
+
+
+def _seal_into_store(session: Session, attachment: Attachment, upload, limits: UploadLimits) -> None:
+    """Check the limits, then stream ``upload`` sealed into its final place and fill in
+    ``attachment``'s name, type and size; the caller adds it to the session."""
     if attachment in session:
         raise ValueError("pass a new attachment; store_upload adds it once the file is stored")
     if not upload or not getattr(upload, "filename", None):
@@ -303,9 +353,6 @@ def store_upload(session: Session, attachment: Attachment, upload, limits: Uploa
     attachment.filename = name
     attachment.content_type = content_type
     attachment.size = sealer.plaintext_size
-    session.add(attachment)
-    session.flush()
-    return attachment
 
 
 def _unlink_quietly(path: Path) -> None:

@@ -8,6 +8,7 @@ requirements or the roles of the people in it.
 """
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime, timedelta
 
@@ -30,6 +31,7 @@ from gainportal.services.errors import WorkflowError
 
 bp = Blueprint("partner", __name__, url_prefix="/partner")
 PAGE_SIZE = 25
+UPLOAD_TOKEN_RE = re.compile(r"[0-9a-f]{32}")
 DUE_SOON_DAYS = 7
 S = RequestState
 OPEN = request_service.OPEN_FOR_PARTNER
@@ -216,6 +218,9 @@ def _render(req: InformationRequest, *, values: dict[int, dict] | None = None,
         values=values, unsent=unsent and req.state not in OPEN, question_errors=question_errors or {},
         error_list=error_list, has_errors=bool(error_list), message_form=message_form,
         idempotency_key=idempotency_key or uuid.uuid4().hex, attachments=attachments,
+        # New on every rendering, even of a form sent back with errors: the partner may then
+        # choose another file for a question whose first file was stored.
+        upload_token=uuid.uuid4().hex,
         upload_limits=files.UploadLimits.from_settings(_settings()),
         colleagues=_colleagues(req) if _is_spoc() and req.state in OPEN else [],
         marking=req.classification.value,
@@ -424,21 +429,36 @@ def answers(request_id: int):
     return redirect(url_for(".sent", request_id=req.id))
 
 
+def _upload_token() -> str:
+    """The form's one-time upload token; a form without a usable one (an old page, a
+    script) gets a fresh token, so its files are stored as before, just not deduplicated."""
+    sent = (request.form.get("upload_token") or "").strip()
+    return sent if UPLOAD_TOKEN_RE.fullmatch(sent) else uuid.uuid4().hex
+
+
 def _store_uploads(req: InformationRequest, questions) -> dict[int, str]:
-    """Seal any file chosen for a question into the agency's draft; an error per question."""
+    """Seal any file chosen for a question into the agency's draft; an error per question.
+    The same form sent twice (a double click, a browser resend) attaches each file once."""
     s = db_session()
     chosen = [(q, f) for q in questions if (f := request.files.get(f"file-{q.id}")) and f.filename]
     if not chosen:
         return {}
     draft = responses.current_draft(s, req) or responses.save_draft(s, req, [], current_user)
     limits = files.UploadLimits.from_settings(_settings())
+    token = _upload_token()
     errors = {}
     for q, upload in chosen:
-        attachment = Attachment(response_id=draft.id, question_id=q.id, uploaded_by_id=current_user.id)
+        attachment = Attachment(response_id=draft.id, question_id=q.id, uploaded_by_id=current_user.id,
+                                upload_token=token)
         try:
-            files.store_upload(s, attachment, upload, limits)
+            stored = files.store_upload_once(s, attachment, upload, limits)
         except files.UploadRejected as exc:
             errors[q.id] = exc.message + ". Select the file again"
+            continue
+        if stored.repeated:
+            audit.record(s, "attachment_upload_repeated", object_type="attachment", object_id=stored.attachment.id,
+                         handling=request_service.handling_of(req),
+                         detail={"response_id": draft.id, "question_id": q.id})
             continue
         audit.record(s, "attachment_uploaded", object_type="attachment", object_id=attachment.id,
                      handling=request_service.handling_of(req),
