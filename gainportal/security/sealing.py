@@ -144,6 +144,20 @@ def open_value(obj, column: str, blob: bytes) -> bytes:
         raise SealedContentUnavailable(obj.__tablename__, column, type(exc).__name__) from None
 
 
+def open_stored(table: str, column: str, uid: str, version: int, kek_id: str, wrapped: bytes | None, blob: bytes,
+                ring: Keyring | None = None) -> bytes:
+    """Open a sealed value from its stored parts (the row's uid and version, its data key's
+    KEK id and wrapped key) without loading the ORM object: for readers of whole tables
+    (the matching index reads every nominal). Fails closed as ``open_value`` does."""
+    if wrapped is None:
+        raise SealedContentUnavailable(table, column, "shredded under the retention schedule")
+    try:
+        plain = unwrap_data_key(ring or keyring(), WrappedKey(kek_id, wrapped))
+        return open_sealed(plain, blob, aad_for(table, column, uid, version))
+    except CryptoError as exc:
+        raise SealedContentUnavailable(table, column, type(exc).__name__) from None
+
+
 # --- descriptors -----------------------------------------------------------------------------
 class SealedText:
     def __set_name__(self, owner, name: str) -> None:

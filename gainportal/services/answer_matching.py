@@ -9,17 +9,23 @@ the index is big (hundreds of MB and 7 s of CPU at national size), so web proces
 build or hold it."""
 from __future__ import annotations
 
+import json
+import logging
 import threading
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from gainportal.db import utcnow
 from gainportal.matching.matcher import Matcher
 from gainportal.matching.records import NominalRecord
 from gainportal.models import Answer, MatchCandidate, Nominal, NominalLink, PartnerResponse
+from gainportal.models.sealing import DataKey
+from gainportal.security import sealing
 from gainportal.services import audit
 from gainportal.services.dates import today
+
+log = logging.getLogger(__name__)
 
 _cache: dict = {}
 _build_lock = threading.Lock()
@@ -37,19 +43,35 @@ def _fingerprint(s: Session) -> tuple:
 
 
 def _records(s: Session) -> tuple[list[NominalRecord], dict[str, int]]:
+    """Every linked nominal's details, read with two Core queries and opened straight from the
+    stored ciphertext and wrapped key. Not through ORM objects: 36,953 nominals, their data
+    keys and links as ORM instances cost seconds more, and that whole-register ORM load is
+    what crashed CPython 3.11 (bench/thread_crash.py, bench/README.md)."""
+    first_link: dict[int, tuple[int, str]] = {}
+    for nominal_id, operation_id, role in s.execute(
+            select(NominalLink.nominal_id, NominalLink.operation_id, NominalLink.role).order_by(NominalLink.id)):
+        first_link.setdefault(nominal_id, (operation_id, role.value))
+    ring = sealing.keyring()
     records, operation_of = [], {}
-    # Links in one query (not one per nominal: 36,953 round trips at national size).
-    for nominal in s.scalars(select(Nominal).options(selectinload(Nominal.links))):
-        if not nominal.links or nominal.details_sealed is None:
+    rows = s.execute(select(Nominal.id, Nominal.uid, Nominal.details_sealed, DataKey.kek_id, DataKey.wrapped)
+                     .join(DataKey, DataKey.id == Nominal.data_key_id)
+                     .where(Nominal.details_sealed.is_not(None)).order_by(Nominal.id))
+    for nominal_id, uid, blob, kek_id, wrapped in rows:
+        link = first_link.get(nominal_id)
+        if link is None:
             continue
-        d = nominal.details or {}
-        link = nominal.links[0]
+        try:
+            d = json.loads(sealing.open_stored(Nominal.__tablename__, "details", uid, 1, kek_id, wrapped, blob, ring))
+        except sealing.SealedContentUnavailable as exc:
+            # Shredded or unreadable: nothing of it can be matched; say which row, not what.
+            log.warning("nominal %s left out of the matching index: %s", nominal_id, exc.reason)
+            continue
         records.append(NominalRecord(
-            nominal_id=str(nominal.id), forenames=d.get("forenames") or "", surname=d.get("surname") or "",
+            nominal_id=str(nominal_id), forenames=d.get("forenames") or "", surname=d.get("surname") or "",
             aliases=tuple(d.get("aliases") or ()), dob=d.get("dob"), address=d.get("address") or "",
             postcode=d.get("postcode") or "", vrms=tuple(d.get("vrms") or ()), phones=tuple(d.get("phones") or ()),
-            businesses=tuple(d.get("businesses") or ()), ocg_ref=str(link.operation_id), role=link.role.value))
-        operation_of[str(nominal.id)] = link.operation_id
+            businesses=tuple(d.get("businesses") or ()), ocg_ref=str(link[0]), role=link[1]))
+        operation_of[str(nominal_id)] = link[0]
     return records, operation_of
 
 

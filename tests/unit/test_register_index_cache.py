@@ -59,3 +59,23 @@ def test_warming_builds_everything_the_first_match_would(app, cycle):
         # The DOB filter's tables exist before any answer is matched.
         assert engine.index.dob_wild is not None
         assert str(n.id) in _ids(engine.match_fields(name="Idris Blackwood", dob="30/11/1984"))
+
+
+def test_a_shredded_nominal_is_left_out_and_the_rest_still_match(app, cycle):
+    answer_matching.forget()
+    with app.app_context():
+        s = db_session()
+        kept, shredded = (nominal_register.save(s, Nominal(reference=ref), {
+            "forenames": first, "surname": "Oyelaran", "dob": dob, "postcode": "LS7 4HJ"}, None)
+            for ref, first, dob in (("N-KEPT", "Tobias", "1990-01-17"), ("N-GONE", "Marcus", "1987-05-09")))
+        for n in (kept, shredded):
+            s.add(NominalLink(operation_id=cycle.operation_id, nominal_id=n.id, role=NominalRole.PRINCIPAL))
+        s.flush()
+        shredded.data_key.wrapped = None  # as the retention run leaves it
+        s.commit()
+        records, operation_of = answer_matching._records(s)
+        assert str(kept.id) in operation_of and str(shredded.id) not in operation_of
+        assert {r.nominal_id for r in records} == set(operation_of)
+        engine, _ = answer_matching.matcher(s)
+        assert str(kept.id) in _ids(engine.match_fields(name="Tobias Oyelaran", dob="17/01/1990"))
+        assert not _ids(engine.match_fields(name="Marcus Oyelaran", dob="09/05/1987")) & {str(shredded.id)}
