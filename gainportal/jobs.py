@@ -315,9 +315,9 @@ def _retention(huey: Huey, settings) -> int:
 
 # --- the worker command ----------------------------------------------------------------------
 @click.command("worker")
-# One job at a time by default: building the matching index (every nominal loaded and
-# opened) while another thread of the same process queries the database crashed CPython 3.11
-# (SIGSEGV; bench/thread_crash.py reproduces it). Run more worker processes to go faster.
+# One job at a time by default: whole-register ORM loads crashed CPython 3.11 (SIGSEGV,
+# bench/thread_crash.py); the index now loads without the ORM and has not crashed, but until
+# the cause is known, run more worker processes rather than more threads to go faster.
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 32),
               help="Jobs run at once in this process (threads); see docs/deployment.md before raising it")
 @click.option("--periodic/--no-periodic", default=True, show_default=True,
