@@ -96,6 +96,13 @@ def eligible(op: Operation, user: User) -> bool:
 def invite(s: Session, op: Operation, user: User, by: User | None, notify: bool = True) -> Indoctrination:
     if not eligible(op, user):
         raise WorkflowError("Only people from the owning force or an agency asked by this operation can be added")
+    # The register page offers only people cleared for the operation; this refuses the rest
+    # whatever the caller. (Someone whose clearance is lowered after signing is still kept
+    # out by the visibility rules, which check clearance on every read.)
+    from gainportal.security.permissions import clearance_covers  # permissions imports this module
+
+    if not clearance_covers(user, op.classification):
+        raise WorkflowError(f"{user.full_name} is not cleared for {op.classification.value} work and cannot be added")
     record = record_for(s, op.id, user)
     if record is not None and record.revoked_at is None:
         return record

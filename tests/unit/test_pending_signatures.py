@@ -28,3 +28,28 @@ def test_pending_for_lists_unsigned_and_superseded_only(app, make):
         s.commit()
         pending = indoctrination.pending_for(s, who)
         assert sorted(r.operation_id for r in pending) == sorted([unsigned.id, replaced.id])
+
+
+def test_invite_refuses_someone_not_cleared_for_the_operation(app, make):
+    import pytest
+
+    from gainportal.models import Clearance
+    from gainportal.models.indoctrination import Indoctrination
+    from gainportal.services.errors import WorkflowError
+
+    force = make.agency(AgencyKind.POLICE_FORCE)
+    lro = make.user(agency=force, role=Role.LRO, clearance=Clearance.DV)
+    sc_analyst = make.user(agency=force, role=Role.ANALYST, clearance=Clearance.SC)
+    dv_analyst = make.user(agency=force, role=Role.ANALYST, clearance=Clearance.DV)
+    with app.app_context():
+        s = db_session()
+        by = s.get(User, lro.id)
+        op = operations.create_operation(s, name="Operation Heron", agency=s.get(type(by.agency), force.id), lro=by,
+                                         tier=1, ocgm_band=None, p_band=None,
+                                         classification=Classification.TOP_SECRET, summary=None, by=by)
+        with pytest.raises(WorkflowError, match="not cleared for TOP SECRET"):
+            indoctrination.invite(s, op, s.get(User, sc_analyst.id), by)
+        assert indoctrination.invite(s, op, s.get(User, dv_analyst.id), by) is not None
+        s.commit()
+        invited = {r.user_id for r in s.query(Indoctrination).filter_by(operation_id=op.id)}
+        assert sc_analyst.id not in invited and dv_analyst.id in invited

@@ -24,6 +24,17 @@ SEES_OPERATIONS = {Role.LRO, Role.ANALYST, Role.GAIN_COORDINATOR, Role.SUPERVISO
 PLACES = ("owning_force", "other_force", "partner")
 
 
+def signed_while_cleared(s, op, user, by) -> None:
+    """Invite and sign as a DV-cleared person, then restore the user's own clearance: what a
+    clearance lowered after signing leaves behind, which the visibility rules must still refuse."""
+    own = user.clearance
+    user.clearance = Clearance.DV
+    indoctrination.invite(s, op, user, by)
+    indoctrination.sign(s, op, user, typed_name=user.full_name, confirmed=True)
+    user.clearance = own
+    s.flush()
+
+
 @pytest.fixture
 def world(app):
     """Two forces and a partner; each force owns one operation of every classification."""
@@ -57,8 +68,7 @@ def world(app):
             indoctrination.publish_defaults(s, op, author)
             for user in users.values():
                 if indoctrination.eligible(op, user):
-                    indoctrination.invite(s, op, user, author)
-                    indoctrination.sign(s, op, user, typed_name=user.full_name, confirmed=True)
+                    signed_while_cleared(s, op, user, author)
         ids = {"agencies": {k: a.id for k, a in agencies.items()},
                "ops": {o.id: (o.owning_agency_id, o.classification) for o in ops},
                "users": {k: u.id for k, u in users.items()}}
@@ -169,8 +179,7 @@ def test_load_or_404_hides_and_audits(item_route, make, world):
     with app_db(app) as s:
         op = s.get(Operation, secret_id)
         for user in (insider, low):
-            indoctrination.invite(s, op, s.get(User, user.id), None)
-            indoctrination.sign(s, op, s.get(User, user.id), typed_name=user.full_name, confirmed=True)
+            signed_while_cleared(s, op, s.get(User, user.id), None)
 
     client = app.test_client()
     sign_in(client, insider)
