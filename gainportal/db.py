@@ -173,7 +173,9 @@ def after_commit(session: Session, action: Callable[[], None]) -> None:
     session.info.setdefault(_AFTER_COMMIT, []).append((action, session.get_nested_transaction()))
 
 
-def _within(savepoint, transaction) -> bool:
+def savepoint_within(savepoint, transaction) -> bool:
+    """Whether ``savepoint`` (a session's nested transaction, or None for the outer one) is
+    ``transaction`` or inside it: what rolling ``transaction`` back takes with it."""
     while savepoint is not None:
         if savepoint is transaction:
             return True
@@ -192,7 +194,7 @@ def _commit_ready(session: Session) -> None:
 def _drop_rolled_back_hooks(session: Session, previous_transaction) -> None:
     pending = session.info.get(_AFTER_COMMIT)
     if pending and previous_transaction.parent is not None:
-        pending[:] = [(a, sp) for a, sp in pending if not _within(sp, previous_transaction)]
+        pending[:] = [(a, sp) for a, sp in pending if not savepoint_within(sp, previous_transaction)]
 
 
 @event.listens_for(Session, "after_transaction_end")

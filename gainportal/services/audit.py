@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import event as sa_event, select, text
 from sqlalchemy.orm import Session
 
-from gainportal.db import utcnow
+from gainportal.db import savepoint_within, utcnow
 from gainportal.models import AuditEvent
 
 GENESIS = "0" * 64
@@ -127,14 +127,6 @@ def _append_pending(session: Session) -> None:
         session.flush()
 
 
-def _inside(savepoint, transaction) -> bool:
-    while savepoint is not None:
-        if savepoint is transaction:
-            return True
-        savepoint = savepoint.parent
-    return False
-
-
 @sa_event.listens_for(Session, "after_soft_rollback")
 def _drop_rolled_back(session: Session, previous_transaction) -> None:
     pending = session.info.get(_PENDING)
@@ -143,7 +135,7 @@ def _drop_rolled_back(session: Session, previous_transaction) -> None:
     if previous_transaction.parent is None:
         session.info.pop(_PENDING, None)
     else:
-        pending[:] = [(e, sp) for e, sp in pending if not _inside(sp, previous_transaction)]
+        pending[:] = [(e, sp) for e, sp in pending if not savepoint_within(sp, previous_transaction)]
 
 
 @sa_event.listens_for(Session, "after_transaction_end")
