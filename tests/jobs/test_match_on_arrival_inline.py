@@ -15,19 +15,14 @@ from sqlalchemy import func, select
 from gainportal import jobs
 from gainportal.db import db_session
 from gainportal.models import (
-    AnswerOutcome, Classification, InformationRequest, MatchCandidate, Operation, PartnerResponse, Role,
+    AnswerOutcome, Classification, InformationRequest, MatchCandidate, PartnerResponse,
 )
-from gainportal.services import answer_matching, nominal_register, responses
+from gainportal.services import answer_matching, responses
 from gainportal.services.responses import AnswerInput
 from gainportal.settings import load_settings
 from tests.conftest import TEST_SECRET_KEY, sign_in
 from tests.cycle_factories import Cycle
-
-REGISTER = """nominal_id,forenames,surname,aliases,dob,address,postcode,vrms,phones,ocg_ref,role
-N-1,Gary,Smith,Gaz,1985-04-03,14 Acacia Road,LS6 2AB,YX19KLM,07700900123,{ref},principal
-"""
-NAMING_GARY = "A man called Gaz Smyth (dob 3/4/85) sells puppies at 14 Acacia Rd."
-
+from tests.jobs.arrival_world import NAMING_GARY, register_gary
 
 @pytest.fixture
 def settings(database_url, tmp_path):
@@ -38,18 +33,7 @@ def settings(database_url, tmp_path):
 
 @pytest.fixture
 def world(app, make):
-    answer_matching.forget()
-    cycle = Cycle(app, make)
-    analyst = make.user(agency=cycle.force, role=Role.ANALYST)
-    cycle.indoctrinate(analyst)
-    with app.app_context():
-        s = db_session()
-        op = s.get(Operation, cycle.operation_id)
-        nominal_register.import_csv(s, REGISTER.format(ref=op.reference), {op.reference: op}, s.merge(analyst),
-                                    commit=True)
-        s.commit()
-    cycle.analyst = analyst
-    return cycle
+    return register_gary(app, make)
 
 
 def _save_and_submit(s, cycle, request_id: int, text: str = NAMING_GARY) -> PartnerResponse:

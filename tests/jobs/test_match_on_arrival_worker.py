@@ -13,38 +13,21 @@ from sqlalchemy import func, select, update
 from gainportal import jobs
 from gainportal.db import db_session
 from gainportal.models import (
-    AnswerOutcome, AuditEvent, InformationRequest, MatchCandidate, Operation, PartnerResponse, Role,
+    AnswerOutcome, AuditEvent, InformationRequest, MatchCandidate, PartnerResponse,
 )
-from gainportal.services import answer_matching, nominal_register, responses
+from gainportal.services import responses
 from gainportal.services.responses import AnswerInput
 from tests.conftest import csrf_from, sign_in
-from tests.cycle_factories import Cycle
+from tests.jobs.arrival_world import NAMING_GARY, register_gary
 from tests.processes import start_worker, wait_for
 
 pytestmark = pytest.mark.processes
-
-REGISTER = """nominal_id,forenames,surname,aliases,dob,address,postcode,vrms,phones,ocg_ref,role
-N-1,Gary,Smith,Gaz,1985-04-03,14 Acacia Road,LS6 2AB,YX19KLM,07700900123,{ref},principal
-"""
-NAMING_GARY = "A man called Gaz Smyth (dob 3/4/85) sells puppies at 14 Acacia Rd."
-
 
 @pytest.fixture
 def world(app, make):
     """A register holding Gary Smith, an analyst who may see the operation, and requests to
     the council."""
-    answer_matching.forget()
-    cycle = Cycle(app, make)
-    analyst = make.user(agency=cycle.force, role=Role.ANALYST)
-    cycle.indoctrinate(analyst)
-    with app.app_context():
-        s = db_session()
-        op = s.get(Operation, cycle.operation_id)
-        nominal_register.import_csv(s, REGISTER.format(ref=op.reference), {op.reference: op}, s.merge(analyst),
-                                    commit=True)
-        s.commit()
-    cycle.analyst = analyst
-    return cycle
+    return register_gary(app, make)
 
 
 def _submit_through_the_app(app, cycle, request_id: int, texts: list[str]):
