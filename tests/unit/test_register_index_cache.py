@@ -20,13 +20,20 @@ def _ids(candidates) -> set[str]:
     return {c.nominal_id for c in candidates if c.tier == "strong"}
 
 
+def _on_register(s, cycle, reference: str, details: dict) -> Nominal:
+    """A nominal saved through the register and linked to the cycle's operation (flushed)."""
+    n = nominal_register.save(s, Nominal(reference=reference), details, None)
+    s.add(NominalLink(operation_id=cycle.operation_id, nominal_id=n.id, role=NominalRole.PRINCIPAL))
+    s.flush()
+    return n
+
+
 def test_an_edited_nominal_is_matched_on_its_new_details(app, cycle):
     answer_matching.forget()
     with app.app_context():
         s = db_session()
-        n = nominal_register.save(s, Nominal(reference="N-EDIT"), {
-            "forenames": "Warren", "surname": "Pickersgill", "dob": "1979-06-02", "postcode": "LS6 2AB"}, None)
-        s.add(NominalLink(operation_id=cycle.operation_id, nominal_id=n.id, role=NominalRole.PRINCIPAL))
+        n = _on_register(s, cycle, "N-EDIT", {
+            "forenames": "Warren", "surname": "Pickersgill", "dob": "1979-06-02", "postcode": "LS6 2AB"})
         s.commit()
         engine, _ = answer_matching.matcher(s)
         assert str(n.id) in _ids(engine.match_fields(name="Warren Pickersgill", dob="02/06/1979"))
@@ -49,9 +56,8 @@ def test_warming_builds_everything_the_first_match_would(app, cycle):
     answer_matching.forget()
     with app.app_context():
         s = db_session()
-        n = nominal_register.save(s, Nominal(reference="N-WARM"), {
-            "forenames": "Idris", "surname": "Blackwood", "dob": "1984-11-30", "postcode": "LS9 8QT"}, None)
-        s.add(NominalLink(operation_id=cycle.operation_id, nominal_id=n.id, role=NominalRole.PRINCIPAL))
+        n = _on_register(s, cycle, "N-WARM", {
+            "forenames": "Idris", "surname": "Blackwood", "dob": "1984-11-30", "postcode": "LS9 8QT"})
         s.commit()
     assert answer_matching.warm(app) >= 1
     with app.app_context():
@@ -65,12 +71,9 @@ def test_a_shredded_nominal_is_left_out_and_the_rest_still_match(app, cycle):
     answer_matching.forget()
     with app.app_context():
         s = db_session()
-        kept, shredded = (nominal_register.save(s, Nominal(reference=ref), {
-            "forenames": first, "surname": "Oyelaran", "dob": dob, "postcode": "LS7 4HJ"}, None)
+        kept, shredded = (_on_register(s, cycle, ref, {
+            "forenames": first, "surname": "Oyelaran", "dob": dob, "postcode": "LS7 4HJ"})
             for ref, first, dob in (("N-KEPT", "Tobias", "1990-01-17"), ("N-GONE", "Marcus", "1987-05-09")))
-        for n in (kept, shredded):
-            s.add(NominalLink(operation_id=cycle.operation_id, nominal_id=n.id, role=NominalRole.PRINCIPAL))
-        s.flush()
         shredded.data_key.wrapped = None  # as the retention run leaves it
         s.commit()
         records, operation_of = answer_matching._records(s)
