@@ -115,6 +115,8 @@ def main() -> None:
     parser.add_argument("--sql-chars", type=int, default=400)
     parser.add_argument("--explain", action="store_true", help="with --slowest: EXPLAIN ANALYZE them (PostgreSQL)")
     parser.add_argument("--only", default=None, help="only pages whose role and label contain this text")
+    parser.add_argument("--profile", default=None,
+                        help="cProfile the timed runs of every page into this file (pstats format)")
     args = parser.parse_args()
     app = create_app()
     settings = app.config["SETTINGS"]
@@ -130,6 +132,24 @@ def main() -> None:
         print(f"operations: {n_ops}, requests: {n_req}, runs per page: {args.runs} (after one warm-up)")
 
     slow: list[tuple[float, str]] = []
+    rendering = {"ms": 0.0, "t0": []}
+
+    # Template time: from the first render signal of a page to the response, per render.
+    from flask import before_render_template, template_rendered
+
+    def _render_start(sender, **extra):
+        rendering["t0"].append(time.process_time())
+
+    def _render_end(sender, **extra):
+        if rendering["t0"]:
+            rendering["ms"] += (time.process_time() - rendering["t0"].pop()) * 1000
+
+    before_render_template.connect(_render_start, app)
+    template_rendered.connect(_render_end, app)
+    profiler = None
+    if args.profile:
+        import cProfile
+        profiler = cProfile.Profile()
 
     @event.listens_for(engine, "before_cursor_execute")
     def _count(conn, cursor, statement, parameters, context, executemany):
@@ -144,7 +164,8 @@ def main() -> None:
     before = json.loads(Path(args.before).read_text()) if args.before else {}
     results = {}
     seen_roles = set()
-    header = f"{'role':17} {'page':22} {'median ms':>10} {'max ms':>8} {'SQL ms':>7} {'SQL':>5} {'status':>6}"
+    header = (f"{'role':17} {'page':22} {'median ms':>10} {'max ms':>8} {'CPU ms':>7} {'render':>7} {'SQL ms':>7}"
+              f" {'SQL':>5} {'status':>6}")
     if before:
         header += f" {'before ms':>10} {'before SQL ms':>13}"
     print(header)
@@ -161,20 +182,30 @@ def main() -> None:
         sign_in(client, entry["email"], creds["password"], entry["totp_secret"])
         for label, url in pages:
             client.get(url)  # warm-up: template compile, plan caches
-            times, sql_times, status = [], [], None
+            times, sql_times, cpu_times, render_times, status = [], [], [], [], None
             for _ in range(args.runs):
                 statements[0] = 0
                 slow.clear()
-                t0 = time.perf_counter()
+                rendering["ms"] = 0.0
+                t0, c0 = time.perf_counter(), time.process_time()
+                if profiler:
+                    profiler.enable()
                 r = client.get(url)
+                if profiler:
+                    profiler.disable()
                 times.append((time.perf_counter() - t0) * 1000)
+                cpu_times.append((time.process_time() - c0) * 1000)
+                render_times.append(rendering["ms"])
                 sql_times.append(sum(ms for ms, _s, _p in slow))
                 status = r.status_code
             key = f"{role} {label}"
             results[key] = {"median_ms": round(statistics.median(times), 1), "max_ms": round(max(times), 1),
                             "sql_ms": round(statistics.median(sql_times), 1),
+                            "cpu_ms": round(statistics.median(cpu_times), 1),
+                            "render_ms": round(statistics.median(render_times), 1),
                             "sql": statements[0], "status": status, "url": url}
             line = (f"{role:17} {label:22} {results[key]['median_ms']:10.1f} {results[key]['max_ms']:8.1f} "
+                    f"{results[key]['cpu_ms']:7.1f} {results[key]['render_ms']:7.1f} "
                     f"{results[key]['sql_ms']:7.1f} {statements[0]:5d} {status:6d}")
             if before:
                 old = before.get(key, {})
@@ -195,6 +226,9 @@ def main() -> None:
                             raw.close()
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
+    if profiler:
+        profiler.dump_stats(args.profile)
+        print(f"profile: {args.profile} (python -m pstats {args.profile})")
 
 
 if __name__ == "__main__":
