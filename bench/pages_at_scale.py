@@ -47,6 +47,7 @@ def _post(client, url, data):
 
 
 def sign_in(client, email: str, password: str, secret: str) -> None:
+    """Through the real forms: password, then the TOTP code (the load bench's way)."""
     r = _post(client, "/sign-in", {"email": email, "password": password})
     if r.status_code != 302:
         raise SystemExit(f"sign-in failed for {email}: {r.status_code}")
@@ -55,6 +56,22 @@ def sign_in(client, email: str, password: str, secret: str) -> None:
         r = _post(client, "/sign-in/security-code", {"code": pyotp.TOTP(secret).at(time.time() + 30)})
     if r.status_code != 302:
         raise SystemExit(f"security code refused for {email}: {r.status_code}")
+
+
+def start_session_for(app, client, email: str) -> None:
+    """A signed-in session made in process, as the sign-in form would make it. Several people
+    timing pages at once as the same account would otherwise race for the one TOTP code each
+    30-second step accepts, and the refused codes lock the account."""
+    with app.test_request_context():
+        from flask import session as flask_session
+        from gainportal.security.sessions import start_session
+        s = db_session()
+        user = s.scalar(select(User).where(User.email == email))
+        start_session(user)
+        s.commit()
+        cookie_values = dict(flask_session)
+    with client.session_transaction() as browser_session:
+        browser_session.update(cookie_values)
 
 
 def pages_for(app, email: str) -> list[tuple[str, str]]:
@@ -115,6 +132,8 @@ def main() -> None:
     parser.add_argument("--sql-chars", type=int, default=400)
     parser.add_argument("--explain", action="store_true", help="with --slowest: EXPLAIN ANALYZE them (PostgreSQL)")
     parser.add_argument("--only", default=None, help="only pages whose role and label contain this text")
+    parser.add_argument("--forms", action="store_true",
+                        help="sign in through the password and TOTP forms (one run at a time per account)")
     parser.add_argument("--profile", default=None,
                         help="cProfile the timed runs of every page into this file (pstats format)")
     args = parser.parse_args()
@@ -179,7 +198,10 @@ def main() -> None:
         if not pages:
             continue
         client = app.test_client()
-        sign_in(client, entry["email"], creds["password"], entry["totp_secret"])
+        if args.forms:
+            sign_in(client, entry["email"], creds["password"], entry["totp_secret"])
+        else:
+            start_session_for(app, client, entry["email"])
         for label, url in pages:
             client.get(url)  # warm-up: template compile, plan caches
             times, sql_times, cpu_times, render_times, status = [], [], [], [], None
