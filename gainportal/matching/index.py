@@ -285,6 +285,7 @@ class CandidateIndex:
         # Forename-code keys ("f", code, surname letter) are broad and only screened on the
         # surname: fgroup() groups a key's nominals by surname on first use.
         self._fscreen: dict[tuple, tuple] = {}
+        self._fsets: dict[tuple, frozenset[int]] = {}  # the same keys' positions as sets (fset())
         # Name-derived candidate sets and name scores, per distinct mention name (matcher.py):
         # names recur across a re-match of the answer store. Tied to this index, so a rebuild
         # after a register change starts empty.
@@ -335,7 +336,9 @@ class CandidateIndex:
     def _build_dob_maps(self, views) -> None:
         """Register DOBs for dob_near(): every DOB string filed whole and with each digit
         wild ("1985?304"), since a DOB one digit out shares one of those: 17 lookups find
-        every register DOB near a mention's instead of a test per candidate."""
+        every register DOB near a mention's instead of a test per candidate. With them, the
+        positions per postcode and address key and those without a DOB (dob_allowed()), and
+        the forename-code keys' positions as sets (fset())."""
         by_dob: dict[str, list[int]] = {}
         for i, v in enumerate(views):
             if v.dob_s:
@@ -350,6 +353,19 @@ class CandidateIndex:
                 else:
                     wild[k] = got + ids
         self.by_dob, self.dob_wild = by_dob, wild
+        by_postcode: dict[str, list[int]] = {}
+        by_address: dict[str, list[int]] = {}
+        for i, v in enumerate(views):
+            if v.postcode:
+                by_postcode.setdefault(v.postcode, []).append(i)
+            if v.address_key:
+                by_address.setdefault(v.address_key, []).append(i)
+        self.by_postcode, self.by_address = by_postcode, by_address
+        self.no_dob = [i for i, v in enumerate(views) if not v.dob_s]
+        fsets = self._fsets
+        for k, ids in self.postings.items():
+            if k[0] == "f" and k not in fsets:
+                fsets[k] = frozenset(ids)
 
     def dob_near(self, d: str, sw: str) -> frozenset[int]:
         """Positions whose register DOB a mention DOB d ("YYYYMMDD", sw its day/month swap
@@ -380,13 +396,31 @@ class CandidateIndex:
         got = self._near[key] = frozenset(out)
         return got
 
-    def dob_filter(self, ids, d: str, sw: str, postcode: str, address_key: str) -> list[int]:
-        """The candidates (in their own order) a mention with DOB d may be shown: a register
-        DOB dob_near() lets through or none at all, or the same postcode or address key."""
+    def dob_allowed(self, d: str, sw: str, postcode: str, address_key: str):
+        """The register positions a mention with DOB d may be shown (score.py never shows a
+        DOB mismatch away from the address): a register DOB dob_near() lets through or none
+        at all, the same postcode or the same address key. A set; do not change it."""
         near = self.dob_near(d, sw)
-        dobs, pcs, aks = self.dob_s, self.postcodes, self.address_keys
-        pc, ak = postcode or None, address_key or None  # None never equals a register value
-        return [i for i in ids if i in near or pcs[i] == pc or aks[i] == ak or not dobs[i]]
+        extra = []
+        if postcode:
+            hit = self.by_postcode.get(postcode)
+            if hit:
+                extra.append(hit)
+        if address_key:
+            hit = self.by_address.get(address_key)
+            if hit:
+                extra.append(hit)
+        if self.no_dob:
+            extra.append(self.no_dob)
+        return near.union(*extra) if extra else near
+
+    def fset(self, key: tuple) -> frozenset[int]:
+        """A forename-code key's positions as a set (for intersecting with dob_allowed())."""
+        got = self._fsets.get(key)
+        if got is None:
+            ids = self.postings.get(key)
+            got = self._fsets[key] = frozenset(ids) if ids else _EMPTY
+        return got
 
     def fgroup(self, key: tuple) -> tuple[list[str], list[list[int]]] | None:
         """(surnames, ids per surname) of a forename-code key's nominals, as parallel lists

@@ -90,14 +90,19 @@ def _reading_keys(first: str, surname: str) -> tuple[tuple, ...]:
     return tuple(k for k in _name_keys.__wrapped__(first, surname) if k[0] != "s" or not first)
 
 
-def _name_entry(index: CandidateIndex, direct: list, swapped_pair) -> tuple:
-    """(ids hit through the name, surname bits of the mention's surname, {id: best_name})
-    for one mention name; everything here depends on the name and the register only.
+class _NameEntry:
+    """What a mention name gives on this register, kept per distinct name: its blocking keys,
+    the register positions they reach (built only when the mention has no exact DOB), the
+    register weight of its surname and the best_name() results per position."""
+    __slots__ = ("plain", "fkeys", "surnames", "ids", "sur_bits", "best")
 
-    Forename-code hits only matter when the surname is a near miss (a typo that changed its
-    phonetic code): each key's surnames are screened in bulk by Jaro-Winkler in C first (every
-    level short of "mismatch" needs >= 0.8; a shared double-barrel part is indexed anyway).
-    """
+    def __init__(self, plain, fkeys, surnames, sur_bits):
+        self.plain, self.fkeys, self.surnames, self.sur_bits = plain, fkeys, surnames, sur_bits
+        self.ids = None
+        self.best: dict = {}
+
+
+def _name_entry(index: CandidateIndex, direct: list, swapped_pair) -> _NameEntry:
     keys: set[tuple] = set()
     for first, surname in direct:
         keys.update(_reading_keys(first, surname))
@@ -106,32 +111,78 @@ def _name_entry(index: CandidateIndex, direct: list, swapped_pair) -> tuple:
     surnames = {p[1] for p in direct if p[1]}
     if swapped_pair:
         surnames.add(swapped_pair[1])  # "Aldrews Colin": the swapped reading's surname
+    m_sur = direct[0][1] if direct else ""
+    return _NameEntry(tuple(k for k in keys if k[0] != "f"), tuple(k for k in keys if k[0] == "f"),
+                      tuple(surnames), surname_bits(index, m_sur) if m_sur else NAME_CAP)
+
+
+def _name_ids(index: CandidateIndex, entry: _NameEntry) -> frozenset[int]:
+    """Every register position a mention name reaches through its blocking keys.
+
+    Forename-code hits only matter when the surname is a near miss (a typo that changed its
+    phonetic code): each key's surnames are screened in bulk by Jaro-Winkler in C first (every
+    level short of "mismatch" needs >= 0.8; a shared double-barrel part is indexed anyway).
+    """
     ids: set[int] = set()
     get, fget = index.postings.get, index.fgroup
+    for k in entry.plain:
+        hit = get(k)
+        if hit:
+            ids.update(hit)
     screened = index.f_hits  # (key, surname) -> ids: "Jon Smith" and "Jane Smith" share a screen
-    for k in keys:
-        if k[0] == "f":
-            g = fget(k)
-            if g:
-                names, idl = g
-                for s in surnames:
-                    hit = screened.get((k, s))
-                    if hit is None:
-                        hit = []
-                        for n_sur, _, j in _extract(s, names, scorer=_jw, score_cutoff=0.8, limit=None):
-                            if surname_level(s, n_sur) not in _FAR:
-                                hit.extend(idl[j])
-                        if len(screened) >= NAME_CACHE_MAX:
-                            screened.clear()
-                        screened[(k, s)] = hit
-                    ids.update(hit)
-        else:
-            hit = get(k)
-            if hit:
+    for k in entry.fkeys:
+        g = fget(k)
+        if g:
+            names, idl = g
+            for s in entry.surnames:
+                hit = screened.get((k, s))
+                if hit is None:
+                    hit = []
+                    for n_sur, _, j in _extract(s, names, scorer=_jw, score_cutoff=0.8, limit=None):
+                        if surname_level(s, n_sur) not in _FAR:
+                            hit.extend(idl[j])
+                    if len(screened) >= NAME_CACHE_MAX:
+                        screened.clear()
+                    screened[(k, s)] = hit
                 ids.update(hit)
-    m_sur = direct[0][1] if direct else ""
-    sur_bits = surname_bits(index, m_sur) if m_sur else NAME_CAP
-    return frozenset(ids), sur_bits, {}
+    return frozenset(ids)
+
+
+def _name_ids_within(index: CandidateIndex, entry: _NameEntry, allowed) -> set[int]:
+    """_name_ids(index, entry) & allowed, without building the whole left side: a mention
+    with an exact DOB may only be shown register positions of a near DOB, its postcode or
+    address (a few dozen), so each key's postings are intersected with those in C, and the
+    forename-code screen is run on the few allowed positions a key reaches, not on the
+    key's every surname."""
+    out: set[int] = set()
+    get = index.postings.get
+    for k in entry.plain:
+        hit = get(k)
+        if hit:
+            out.update(allowed.intersection(hit))
+    if entry.fkeys:
+        fset, views, surnames = index.fset, index.views, entry.surnames
+        for k in entry.fkeys:
+            fs = fset(k)
+            if fs:
+                for i in allowed & fs:
+                    if i not in out and _f_screen(surnames, views[i].names):
+                        out.add(i)
+    return out
+
+
+def _f_screen(surnames, names) -> bool:
+    """The test _name_ids() applies to a forename-code hit: a register surname of the
+    nominal (any name form) near one of the mention's surnames."""
+    for _, n_sur in names:
+        for s in surnames:
+            if _jw(s, n_sur) >= 0.8 and surname_level(s, n_sur) not in _FAR:
+                return True
+    return False
+
+
+def _rank(row) -> tuple:
+    return row[:3]  # tier, -score, nominal id
 
 
 class Matcher:
@@ -158,20 +209,29 @@ class Matcher:
             cache[key] = entry
             if not len(cache) & 1023:  # every 1,024 new names: best_name adds level pairs
                 bound_level_caches()
-        ids, v.sur_bits, best = entry
+        v.sur_bits, best = entry.sur_bits, entry.best
         id_keys = _identifier_keys(mention, v)
-        if id_keys:
-            ids = set(ids)
-            get = index.postings.get
+        get = index.postings.get
+        d = v.dob_s
+        if d:
+            # The DOB disagrees and it is not the address: never shown (score.py tiers). Only
+            # the positions such a DOB allows are looked at, before any name comparison.
+            allowed = index.dob_allowed(d, v.dob_sw, v.postcode, v.address_key)
+            ids = _name_ids_within(index, entry, allowed)
             for k in id_keys:
                 hit = get(k)
                 if hit:
-                    ids.update(hit)
-        d = v.dob_s
-        if d and ids:
-            # The DOB disagrees and it is not the address: never shown (score.py tiers), so
-            # dropped before any name comparison. Filtered in the candidates' own order.
-            ids = index.dob_filter(ids, d, v.dob_sw, v.postcode, v.address_key)
+                    ids.update(allowed.intersection(hit))
+        else:
+            ids = entry.ids
+            if ids is None:
+                ids = entry.ids = _name_ids(index, entry)
+            if id_keys:
+                ids = set(ids)
+                for k in id_keys:
+                    hit = get(k)
+                    if hit:
+                        ids.update(hit)
         pairs, sur_bits = v.pairs, v.sur_bits
         for i in ids:
             nv = views[i]
@@ -184,9 +244,13 @@ class Matcher:
             score, features, tier, rel = score_candidate(v, nv, index, bn)
             if tier:
                 scored.append((TIER_ORDER[tier], -score, nv.nominal_id, tier, features, rel, nv))
-        if len(scored) > 1 and any(s[3] == "strong" for s in scored):
-            scored = household_competition(scored)
-        scored.sort(key=lambda s: s[:3])
+        if len(scored) > 1:
+            # Ranked before the household rule too, so the rival it names is the best ranked
+            # one, whatever order the candidate set came in.
+            scored.sort(key=_rank)
+            if any(s[3] == "strong" for s in scored):
+                scored = household_competition(scored)
+                scored.sort(key=_rank)
         return [Candidate(nid, -neg, tier, feats, rel, mention.span)
                 for _, neg, nid, tier, feats, rel, _nv in scored[:MAX_CANDIDATES]]
 

@@ -49,11 +49,45 @@ def test_dob_prefilter_lets_through_exactly_what_is_not_a_dob_mismatch():
         want = {i for i, v in enumerate(index.views)
                 if not v.dob_s or dob_level_s(dob, v.dob_s, ds, sw) != "mismatch"
                 or (pc and v.postcode == pc) or (ak and v.address_key == ak)}
-        ids = list(range(len(index.views)))
-        rng.shuffle(ids)
-        got = index.dob_filter(ids, ds, sw, pc, ak)
-        assert set(got) == want
-        assert got == [i for i in ids if i in want]  # the candidates' own order
+        assert set(index.dob_allowed(ds, sw, pc, ak)) == want
+
+
+def test_dob_path_reaches_what_the_name_keys_reach_within_the_allowed_positions():
+    # A mention with an exact DOB intersects each key's postings with dob_allowed() and runs
+    # the forename-code screen only on allowed positions: the same set as every position the
+    # name reaches (_name_ids) filtered afterwards.
+    from gainportal.matching import matcher as mm
+    from gainportal.matching.index import person_name_pairs
+    from gainportal.matching.names import parse_name
+
+    rng = random.Random(3)
+    forenames = ["John", "Jon", "Jonathan", "Gary", "Gaz", "Catherine", "Kate", "Paul", "J."]
+    surnames = ["Smith", "Smyth", "Smithe", "Jones", "O'Neill", "ONeil", "Wright-Jones", "Wright"]
+    noms = []
+    for i in range(2000):
+        y, m, d = rng.randint(1980, 1983), rng.randint(1, 12), rng.randint(1, 28)
+        noms.append(NominalRecord(
+            f"R{i}", rng.choice(forenames).strip("."), rng.choice(surnames),
+            aliases=(f"{rng.choice(forenames).strip('.')} {rng.choice(surnames)}",) if i % 7 == 0 else (),
+            dob=f"{y}-{m:02d}-{d:02d}" if i % 40 else None, address=f"{i % 30} Mill Lane",
+            postcode=f"LS{i % 25 + 1} 1AA"))
+    index = CandidateIndex(noms, max_postings=300)  # some name keys dropped, as at national size
+    assert any(k[0] in "nsf" for k in index.dropped)
+    reached = 0
+    for _ in range(400):
+        text = f"{rng.choice(forenames)} {rng.choice(surnames)}"
+        if rng.random() < 0.2:
+            text = f"{rng.choice(surnames).upper()} {rng.choice(forenames)}"
+        direct, swapped_pair = person_name_pairs(parse_name(text))
+        entry = mm._name_entry(index, direct, swapped_pair)
+        y, m, d = rng.randint(1980, 1983), rng.randint(1, 12), rng.randint(1, 28)
+        ds, sw = f"{y}{m:02d}{d:02d}", (f"{y}{d:02d}{m:02d}" if d <= 12 and d != m else "")
+        pc, ak = rng.choice(["", "LS3 1AA"]), rng.choice(["", "7 mill"])
+        allowed = index.dob_allowed(ds, sw, pc, ak)
+        got = mm._name_ids_within(index, entry, allowed)
+        assert got == set(mm._name_ids(index, entry)) & set(allowed), text
+        reached += len(got)
+    assert reached > 400
 
 
 def test_match_many_equals_match_one_and_dedupes():
