@@ -21,6 +21,7 @@ from gainportal.db import db_session
 from gainportal.security import access
 from gainportal.security.sealing import SealedContentUnavailable
 from gainportal.services import audit
+from gainportal.templating import ImportCachingTemplate
 
 STATIC_DIR = Path(__file__).parent / "static"
 GOVUK_ASSETS = STATIC_DIR / "govuk" / "assets"
@@ -40,6 +41,7 @@ def init_web(app: Flask) -> None:
     from gainportal.services.files import SealedSpoolRequest
 
     app.request_class = SealedSpoolRequest  # large uploads never spool to disk in clear
+    app.jinja_env.template_class = ImportCachingTemplate
     app.jinja_loader = ChoiceLoader([
         FileSystemLoader(app.template_folder),
         PrefixLoader({
@@ -75,7 +77,8 @@ def init_web(app: Flask) -> None:
 
     @app.context_processor
     def _template_globals():
-        return {"cspNonce": g.get("csp_nonce"), "current_user": current_user}
+        # The user itself, not the proxy: templates read it dozens of times per page.
+        return {"cspNonce": g.get("csp_nonce"), "current_user": current_user._get_current_object()}
 
     @app.after_request
     def _audit_page_view(response):
