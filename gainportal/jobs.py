@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -322,9 +323,18 @@ def _retention(huey: Huey, settings) -> int:
               help="Jobs run at once in this process (threads); see docs/deployment.md before raising it")
 @click.option("--periodic/--no-periodic", default=True, show_default=True,
               help="Also run the notification and retention schedules (one worker per deployment is enough)")
-def worker_command(workers: int, periodic: bool) -> None:
+@click.option("--nice", "niceness", default=10, show_default=True, type=click.IntRange(0, 19),
+              envvar="GAINPORTAL_WORKER_NICE",
+              help="Lower this process's CPU priority by this much (0 keeps it) [env GAINPORTAL_WORKER_NICE]")
+def worker_command(workers: int, periodic: bool, niceness: int) -> None:
     """Run background jobs: re-matching, notifications and retention (huey consumer)."""
     from gainportal.settings import load_settings
+
+    # Where the worker shares a host with the web processes, a match (60-120 ms of CPU) or a
+    # re-match must wait for the page someone is looking at, not the other way round; the
+    # jobs' own latency is not what people wait on.
+    if niceness:
+        os.nice(niceness)
 
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
