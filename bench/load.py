@@ -69,6 +69,31 @@ PLAN = {
 }
 
 
+def print_server_times(log_path: str, offset: int) -> None:
+    """The same pages timed by the server (its request log's duration, from the request's
+    arrival in the app to the response): the gap to the client's figures is time in the
+    socket queue, in gunicorn, and in this client's own threads."""
+    by_route = defaultdict(list)
+    with open(log_path, errors="replace") as log:
+        log.seek(offset)
+        for line in log:
+            if not line.startswith("{"):
+                continue
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if entry.get("message") == "request" and entry.get("route") not in (None, "/livez"):
+                by_route[f"{entry.get('method')} {entry['route']}"].append(entry["duration_ms"] / 1000)
+    if not by_route:
+        return
+    every = [t for times in by_route.values() for t in times]
+    print(f"\nserver-side (request log) {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+    for route, times in sorted(by_route.items(), key=lambda kv: -len(kv[1])):
+        print(f"{route[:50]:50} {len(times):6d} {pct(times, 50):8.1f} {pct(times, 95):8.1f} {pct(times, 99):8.1f}")
+    print(f"{'all':50} {len(every):6d} {pct(every, 50):8.1f} {pct(every, 95):8.1f} {pct(every, 99):8.1f}")
+
+
 def csrf(html: str) -> str | None:
     match = CSRF_RE.search(html)
     return (match.group(1) or match.group(2)) if match else None
@@ -445,6 +470,7 @@ def main() -> None:
         page_stats = Stats()
         for u in users:
             u.stats = page_stats
+        log_offset = Path(args.server_log).stat().st_size if not args.url else None
         stop = time.monotonic() + args.duration
 
         def drive(user: User) -> None:
@@ -496,6 +522,8 @@ def main() -> None:
         print("errors: " + ", ".join(f"{name} {status} x{n}" for (name, status), n in sorted(
             page_stats.statuses.items(), key=lambda kv: -kv[1])))
     print(f"\npages / hello throughput: {total_rps:.1f} / {hello_rps:.1f} = {total_rps / hello_rps:.3f}")
+    if log_offset is not None:
+        print_server_times(args.server_log, log_offset)
     if worker is not None:
         matched = worker_jobs(args.worker_log)
         submitted = len(page_stats.times.get("partner submit", []))
