@@ -8,21 +8,20 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from gainportal.db import db_session
 from gainportal.forms.circulation import CirculationForm, CloseForm, GroupForm, ReferralDecisionForm, ReferralForm
 from gainportal.forms.partner import ActionForm
 from gainportal.models import Agency, Classification, Operation, Requirement, RequirementState, Role
 from gainportal.models.circulation import (
-    AgencyGroup, Circulation, CirculationTarget, DisruptionAction, GainReferral, HitOutcome, ReferralState, SubjectKind,
+    AgencyGroup, Circulation, CirculationResult, CirculationState, CirculationSubject, CirculationTarget,
+    DisruptionAction, GainReferral, HitOutcome, ReferralState, SubjectKind,
 )
 from gainportal.security.access import signed_in
 from gainportal.security.permissions import Action, can, load_or_404, visible, visible_to
 from gainportal.services import audit
 from gainportal.services import circulation as service
 from gainportal.services.dates import today
-from gainportal.services.listing import page_rows
 from gainportal.services.errors import WorkflowError
 
 bp = Blueprint("circulation", __name__)
@@ -66,25 +65,52 @@ def _form_error(form, field: str, message: str) -> None:
 @signed_in(COORDINATOR)
 def index():
     s = db_session()
-    referrals = s.scalars(visible(GainReferral, current_user).order_by(GainReferral.created_at.desc())
-                          .limit(100)).all()
-    # Paged: a regional unit runs hundreds of circulations a year. The matrix of each reads
-    # its targets, their results and its subjects: loaded for the whole page in three
-    # queries rather than a few per circulation.
-    query = visible(Circulation, current_user)
-    total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
+    # The lists show a few plain columns of each row: Core selects of exactly those, not ORM
+    # rows with their joined agencies, users, data keys and every result's sealed outcome.
+    referrals = s.execute(select(GainReferral.id, GainReferral.reference, GainReferral.created_at,
+                                 GainReferral.state, Agency.name.label("referring_agency"))
+                          .join(Agency, Agency.id == GainReferral.referring_agency_id)
+                          .where(visible_to(current_user, GainReferral))
+                          .order_by(GainReferral.created_at.desc()).limit(100)).all()
+    # Paged: a regional unit runs hundreds of circulations a year.
+    total = s.scalar(select(func.count(Circulation.id)).where(visible_to(current_user, Circulation))) or 0
     try:
         page = max(1, min(int(request.args.get("page", 1)), 10_000))
     except ValueError:
         page = 1
-    circulations = page_rows(s, query.order_by(Circulation.deadline, Circulation.id), Circulation,
-                             limit=CIRCULATIONS_PAGE_SIZE, offset=(page - 1) * CIRCULATIONS_PAGE_SIZE,
-                             options=[selectinload(Circulation.targets).selectinload(CirculationTarget.results),
-                                      selectinload(Circulation.subjects)])
     on = today()
     return render_template("views/circulation/index.html", title="GAIN co-ordination", referrals=referrals,
-                           circulations=[(c, service.matrix(c, on)) for c in circulations], today=on,
+                           circulations=_circulation_rows(s, page, on), today=on,
                            total=total, page=page, page_size=CIRCULATIONS_PAGE_SIZE)
+
+
+def _circulation_rows(s, page: int, on: date) -> list[dict]:
+    """One page of the co-ordinator's circulations with how much of each matrix is answered:
+    the page's rows (visible_to before the LIMIT) and their counts in one statement. A
+    result is one cell (unique per target and subject), so the cells answered are its
+    results and the cells in all are subjects times targets, as in service.matrix."""
+    listed = (select(Circulation.id, Circulation.reference, Circulation.deadline, Circulation.state)
+              .where(visible_to(current_user, Circulation))
+              .order_by(Circulation.deadline, Circulation.id)
+              .limit(CIRCULATIONS_PAGE_SIZE).offset((page - 1) * CIRCULATIONS_PAGE_SIZE).subquery())
+
+    answered = (select(func.count(CirculationResult.id))
+                .join(CirculationTarget, CirculationTarget.id == CirculationResult.target_id)
+                .where(CirculationTarget.circulation_id == listed.c.id).scalar_subquery())
+    subjects = (select(func.count(CirculationSubject.id))
+                .where(CirculationSubject.circulation_id == listed.c.id).scalar_subquery())
+    targets = (select(func.count(CirculationTarget.id))
+               .where(CirculationTarget.circulation_id == listed.c.id).scalar_subquery())
+    rows = []
+    for row in s.execute(select(listed, answered.label("answered"), subjects.label("subjects"),
+                                targets.label("targets")).order_by(listed.c.deadline, listed.c.id)):
+        total = row.subjects * row.targets
+        rows.append({"id": row.id, "reference": row.reference, "deadline": row.deadline, "state": row.state,
+                     "answered": row.answered, "total": total,
+                     "percent": round(100 * row.answered / total) if total else 0,
+                     # Circulation.is_overdue: still sent and past its deadline.
+                     "overdue": row.state is CirculationState.SENT and row.deadline < on})
+    return rows
 
 
 @bp.route("/gain/referrals/<int:referral_id>", methods=["GET", "POST"])
