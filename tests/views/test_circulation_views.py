@@ -297,3 +297,25 @@ def test_a_revoked_spoc_no_longer_sees_the_check_listed(app, make):
         after = s.scalars(select(CirculationTarget).where(
             CirculationTarget.circulation_id == circulation_id, visible_to(spoc, CirculationTarget))).all()
         assert after == []
+
+
+def test_the_coordinators_list_counts_each_circulations_own_answers(app, make):
+    gain = Gain(app, make)
+    first = gain.circulate()
+    hmrc = gain.spocs[1]
+    _answer(_client(app, hmrc), gain, hmrc, {0: "hit", 1: "no_hit", 2: "not_held"})
+    second = gain.circulate(days=14)
+    coordinator = _client(app, gain.coordinator)
+
+    def row(page, circulation_id):
+        return page.split(f'href="/gain/circulations/{circulation_id}"')[1].split("</tr>")[0]
+
+    page = coordinator.get("/gain").get_data(as_text=True)
+    assert "3 of 12 (25%)" in row(page, first) and "0 of 12 (0%)" in row(page, second)
+    assert "Overdue" not in page
+    with app.app_context():
+        s = db_session()
+        s.execute(update(Circulation).where(Circulation.id == first).values(deadline=today() - timedelta(days=1)))
+        s.commit()
+    page = coordinator.get("/gain").get_data(as_text=True)
+    assert "Overdue" in row(page, first) and "Overdue" not in row(page, second)
