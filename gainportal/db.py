@@ -59,13 +59,17 @@ def make_engine(url: str, settings=None) -> Engine:
         _configure_sqlite(engine)
         return _track(engine)
     options = {"pool_size": 10, "max_overflow": 10, "pool_timeout": 30, "pool_recycle": 1800}
-    connect_args = {"connect_timeout": 5, "application_name": "gainportal"}
+    # No JIT: the portal's statements are short, and PostgreSQL compiles any whose estimated
+    # cost passes jit_above_cost (a count over a national table can), spending tens of ms
+    # compiling to save a few.
+    server_options = ["-c jit=off"]
     if settings is not None:
         options = {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow,
                    "pool_timeout": settings.db_pool_timeout_seconds,
                    "pool_recycle": settings.db_pool_recycle_seconds}
         if settings.db_statement_timeout_ms > 0:
-            connect_args["options"] = f"-c statement_timeout={int(settings.db_statement_timeout_ms)}"
+            server_options.append(f"-c statement_timeout={int(settings.db_statement_timeout_ms)}")
+    connect_args = {"connect_timeout": 5, "application_name": "gainportal", "options": " ".join(server_options)}
     # pool_pre_ping: a connection PostgreSQL dropped (restart, failover, idle kill) is noticed
     # and replaced when checked out, so the app recovers without being restarted.
     # hide_parameters: bound values (answers, names typed at sign-in) never reach SQL logs.
