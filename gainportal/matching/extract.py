@@ -70,6 +70,9 @@ BUSINESS = re.compile(
 # A business match ends in a suffix whose first word, title-cased, is in the text: a
 # substring test per suffix is far cheaper than the pattern's scan of every capital.
 _BUSINESS_WORDS = tuple(dict.fromkeys(s.split()[0].title() for s in BUSINESS_SUFFIXES))
+# "Is any of these substrings in the text" as one search: the alternation of literals lets the
+# regex engine skip to their first letters, a quarter of the cost of a test per word.
+_ANY_BUSINESS_WORD = re.compile("|".join(map(re.escape, _BUSINESS_WORDS))).search
 # Letters of Polish, Irish, French... names, not only ASCII: "Łukasz", "Zięcik", "Seán".
 _UP = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0104\u0106\u0118\u0141\u0143\u015a\u0179\u017b\u0160\u017d\u010c"
 _LO = "a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u017f"
@@ -119,6 +122,7 @@ reported noted seen checks check trace traces result results no-one nobody servi
 
 
 _MONTH_STEMS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_ANY_MONTH_STEM = re.compile("|".join(_MONTH_STEMS)).search  # as _ANY_BUSINESS_WORD
 
 
 def _sentence_bounds(text: str) -> list[int]:
@@ -147,7 +151,7 @@ def extract_entities(text: str, ref: date | None = None) -> list[Entity]:
     # substring test costs a fraction of a regex scan, and most answers have no ISO date,
     # month name or age.
     date_rxs = [dates.ISO] if "-" in text else []
-    if any(m in low for m in _MONTH_STEMS) or "\u017f" in text:  # re.I folds a long s into s
+    if _ANY_MONTH_STEM(low) or "\u017f" in text:  # re.I folds a long s into s
         date_rxs += [dates.WORD_DMY, dates.WORD_MDY]
     date_rxs.append(dates.NUMERIC_DMY)
     for rx in date_rxs:
@@ -178,7 +182,7 @@ def extract_entities(text: str, ref: date | None = None) -> list[Entity]:
     for m in ADDRESS.finditer(text):
         if not _overlaps(m.start(), m.end(), taken):
             add("address", m.start(), m.end(), m.group(0))
-    for m in (BUSINESS.finditer(text) if any(w in text for w in _BUSINESS_WORDS) else ()):
+    for m in (BUSINESS.finditer(text) if _ANY_BUSINESS_WORD(text) else ()):
         start = m.start(1)
         words = m.group(1).split()
         # Trim leading sentence words ("The", "At") so "At Smith Motors" -> "Smith Motors".

@@ -176,6 +176,23 @@ def parse_name(text: str) -> PersonName:
     """
     if not text or not text.strip():
         return PersonName((), "", "", text or "")
+    if text.isascii():
+        words = text.split()
+        for w in words:
+            if not w.isalpha() or w.isupper():
+                break
+            lw = w.lower()
+            if lw in TITLES or lw in SUFFIXES:
+                break
+        else:
+            # Plain words only ("John Paul Smith", most names a re-match sees): no quotes,
+            # commas, initials, titles or capitalised surnames, so what follows reduces to
+            # splitting the lower-cased words (tested against the general path).
+            return _split_forenames_surname([w.lower() for w in words], "", text)
+    return _parse_name_general(text)
+
+
+def _parse_name_general(text: str) -> PersonName:
     raw = text
     nickname = ""
     quoted = _QUOTED.search(text)
@@ -233,7 +250,7 @@ def _split_forenames_surname(tokens: list[str], nickname: str, raw: str) -> Pers
 
 
 def _finish(fore: list[str], sur: list[str], nickname: str, raw: str) -> PersonName:
-    forenames = tuple(name_token(f) for f in fore if name_token(f))
+    forenames = tuple([t for t in map(name_token, fore) if t])
     surname = " ".join(s for s in sur if s)
     return PersonName(forenames, surname, nickname, raw)
 

@@ -286,3 +286,24 @@ def test_literal_first_patterns_match_what_the_boundary_first_forms_match():
                 [(m.span(), m.groups()) for m in plain.finditer(text)], text
     assert extract.PHONE.search("call 07700 900123 now").group(0) == "07700 900123"
     assert extract.TITLED.search("seen with Mrs Jane Smith").group(1) == "Jane Smith"
+
+
+def test_plain_name_fast_path_equals_the_general_parse():
+    from gainportal.matching import names
+
+    rng = random.Random(11)
+    pieces = ["John", "Paul", "smith", "SMITH", "McDONALD", "de", "la", "Cruz", "van", "Mr", "Jnr", "J",
+              "J.", "O'Neill", "Smith-Jones", "'Gaz'", "(Gaz)", "Zoë", ",", "Lee", "Dr", "iii", "Sr", "MAC"]
+    seps = [" ", "  ", "\t", "\n", " , "]
+    checked = 0
+    for _ in range(20_000):
+        text = rng.choice(["", " "]) + "".join(rng.choice(pieces) + rng.choice(seps)
+                                              for _ in range(rng.randint(1, 5))).rstrip(rng.choice(["", " "]))
+        if not text.strip():
+            continue
+        got, want = names.parse_name.__wrapped__(text), names._parse_name_general(text)
+        assert (got, got.raw) == (want, want.raw), text
+        checked += 1
+    assert checked > 15_000
+    assert names.parse_name("John Paul Smith") == names.PersonName(("john", "paul"), "smith")
+    assert names.parse_name("Maria de la Cruz").surname == "de la cruz"
