@@ -319,3 +319,43 @@ def test_the_coordinators_list_counts_each_circulations_own_answers(app, make):
         s.commit()
     page = coordinator.get("/gain").get_data(as_text=True)
     assert "Overdue" in row(page, first) and "Overdue" not in row(page, second)
+
+
+def test_a_circulations_page_does_not_query_once_per_agency(app, make):
+    from sqlalchemy import event
+
+    from gainportal.models import Agency, User
+    from gainportal.models.circulation import GainReferral
+    from gainportal.services import circulation as service
+    from tests.circulation_factories import PURPOSE, SUBJECTS
+
+    gain = Gain(app, make)
+    with app.app_context():
+        s = db_session()
+        one = service.circulate(s, s.get(GainReferral, gain.referral()), service.CirculationDraft(
+            purpose=PURPOSE, deadline=today() + timedelta(days=7), subjects=list(SUBJECTS),
+            agencies=[s.get(Agency, gain.agencies[0].id)]), s.get(User, gain.coordinator.id)).id
+        s.commit()
+    four = gain.circulate()
+    for spoc in gain.spocs[1:3]:  # two agencies answer, each with a hit (a follow-up request each)
+        _answer(_client(app, spoc), gain, spoc, {0: "hit", 1: "no_hit", 2: "not_held"})
+    coordinator = _client(app, gain.coordinator)
+    engine = app.extensions["gainportal_db"].engine
+    counted = [0]
+
+    def count(*_args):
+        counted[0] += 1
+
+    statements = {}
+    for circulation_id in (one, four):
+        url = f"/gain/circulations/{circulation_id}"
+        coordinator.get(url)
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            counted[0] = 0
+            assert coordinator.get(url).status_code == 200
+            statements[circulation_id] = counted[0]
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+    # Four agencies with answers and hits load their follow-up requests in one more statement.
+    assert statements[four] <= statements[one] + 1, statements
