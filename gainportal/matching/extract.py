@@ -121,6 +121,7 @@ reported noted seen checks check trace traces result results no-one nobody servi
 """.split())
 
 
+_FIRST_DIGIT = re.compile(r"\d").search
 _MONTH_STEMS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _ANY_MONTH_STEM = re.compile("|".join(_MONTH_STEMS)).search  # as _ANY_BUSINESS_WORD
 
@@ -146,16 +147,25 @@ def extract_entities(text: str, ref: date | None = None) -> list[Entity]:
         found.append(Entity(kind, text[start:end], start, end, value))
         taken.append((start, end))
 
+    digit = _FIRST_DIGIT(text)
+    if digit is None:
+        # Every pattern below up to the business names needs a digit (a plate without one
+        # is dropped): a text without digits holds none of those entities.
+        _extract_words(text, add, taken)
+        return _in_order(found)
     low = text.lower()
+    # Patterns whose every match has a digit within a few characters of its start scan from
+    # there (the boundary and look-behind assertions still see the characters before it).
+    d0 = digit.start()
     # A pattern is only run when a literal it cannot match without is in the text: a
     # substring test costs a fraction of a regex scan, and most answers have no ISO date,
     # month name or age.
-    date_rxs = [dates.ISO] if "-" in text else []
+    date_rxs = [(dates.ISO, d0)] if "-" in text else []
     if _ANY_MONTH_STEM(low) or "\u017f" in text:  # re.I folds a long s into s
-        date_rxs += [dates.WORD_DMY, dates.WORD_MDY]
-    date_rxs.append(dates.NUMERIC_DMY)
-    for rx in date_rxs:
-        for m in rx.finditer(text):
+        date_rxs += [(dates.WORD_DMY, d0), (dates.WORD_MDY, 0)]
+    date_rxs.append((dates.NUMERIC_DMY, d0))
+    for rx, pos in date_rxs:
+        for m in rx.finditer(text, pos):
             if _overlaps(m.start(), m.end(), taken):
                 continue
             dob = dates.parse_dob(m.group(0), ref)
@@ -165,7 +175,7 @@ def extract_entities(text: str, ref: date | None = None) -> list[Entity]:
         dob = dates.age_to_dob(int(m.group(1) or m.group(2)), ref)
         if dob and not _overlaps(m.start(), m.end(), taken):
             add("age", m.start(), m.end(), dob)
-    for m in POSTCODE.finditer(text):
+    for m in POSTCODE.finditer(text, max(0, d0 - 2)):  # area letters, then a digit
         pc = normalise_postcode(m.group(0))
         if pc and not _overlaps(m.start(), m.end(), taken):
             add("postcode", m.start(), m.end(), pc)
@@ -173,7 +183,7 @@ def extract_entities(text: str, ref: date | None = None) -> list[Entity]:
         phone = normalise_phone(m.group(0))
         if phone and not _overlaps(m.start(), m.end(), taken):
             add("phone", m.start(), m.end(), phone)
-    for m in VRM.finditer(text):
+    for m in VRM.finditer(text, max(0, d0 - 4)):  # at most three letters and a space first
         if not _overlaps(m.start(), m.end(), taken) and any(c.isdigit() for c in m.group(0)):
             add("vrm", m.start(), m.end(), normalise_vrm(m.group(0)))
     for m in VRM_LOOSE.finditer(text):
@@ -182,6 +192,17 @@ def extract_entities(text: str, ref: date | None = None) -> list[Entity]:
     for m in ADDRESS.finditer(text):
         if not _overlaps(m.start(), m.end(), taken):
             add("address", m.start(), m.end(), m.group(0))
+    _extract_words(text, add, taken)
+    return _in_order(found)
+
+
+def _in_order(found: list[Entity]) -> list[Entity]:
+    found.sort(key=lambda e: e.start)
+    return found
+
+
+def _extract_words(text, add, taken) -> None:
+    """Business names, then person names."""
     for m in (BUSINESS.finditer(text) if _ANY_BUSINESS_WORD(text) else ()):
         start = m.start(1)
         words = m.group(1).split()
@@ -192,8 +213,6 @@ def extract_entities(text: str, ref: date | None = None) -> list[Entity]:
         if not _overlaps(start, m.end(1), taken):
             add("business", start, m.end(1), text[start:m.end(1)])
     _extract_names(text, add, taken)
-    found.sort(key=lambda e: e.start)
-    return found
 
 
 def _extract_names(text, add, taken) -> None:
@@ -211,22 +230,27 @@ def _extract_names(text, add, taken) -> None:
             keep.append(w)
         if keep:
             end = m.start(1) + len(" ".join(keep))
+            if _overlaps(m.start(), end, taken):
+                continue
             segment = text[m.start(1):end]
             name = parse_name(segment)
             if len(keep) == 1:  # "Mr Smith": surname only
                 name = PersonName((), name.surname or (name.forenames[0] if name.forenames else ""), name.nickname, segment)
             emit(m.start(), end, name)
     # All three need two capitals in a row, which most answers lack: one quick scan first.
-    caps_rxs = _CAPS_RXS if _CAPS_PAIR.search(text) else ()
+    # The two surname-first patterns start with that pair, so they scan from the first one.
+    pair = _CAPS_PAIR.search(text)
+    caps_rxs = _CAPS_RXS if pair else ()
     for rx, surname_first in caps_rxs:
-        for m in rx.finditer(text):
+        for m in rx.finditer(text, pair.start() if surname_first else 0):
             sur, fore = (m.group(1), m.group(2)) if surname_first else (m.group(2), m.group(1))
             f0 = fore.split()[0].strip(".").lower()
             if sur.lower() in STOPWORDS or (f0 in STOPWORDS and f0 not in _FORENAME_OK and len(f0) > 1):
                 continue
             if len(sur) <= 3 and sur.isupper() and sur.lower() in {"dob", "vrm", "tel", "gp", "nhs", "uk"}:
                 continue
-            emit(m.start(), m.end(), parse_name(f"{sur}, {fore}"))
+            if not _overlaps(m.start(), m.end(), taken):  # before parsing: emit() would drop it
+                emit(m.start(), m.end(), parse_name(f"{sur}, {fore}"))
     for m in CAP_SEQ.finditer(text):
         words = m.group(0).split()
         offset = m.start()
@@ -254,7 +278,8 @@ def _extract_names(text, add, taken) -> None:
                 continue  # initials only
             start, end = run[0][0], run[-1][0] + len(run[-1][1])
             # A trailing initial ("John S.") is not a surname we can match on.
-            emit(start, end, parse_name(text[start:end]))
+            if not _overlaps(start, end, taken):
+                emit(start, end, parse_name(text[start:end]))
 
 
 def mentions_from_text(text: str, ref: date | None = None) -> list[Mention]:

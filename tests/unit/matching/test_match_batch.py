@@ -307,3 +307,41 @@ def test_plain_name_fast_path_equals_the_general_parse():
     assert checked > 15_000
     assert names.parse_name("John Paul Smith") == names.PersonName(("john", "paul"), "smith")
     assert names.parse_name("Maria de la Cruz").surname == "de la cruz"
+
+
+def test_digit_patterns_scanned_from_near_the_first_digit_find_what_a_whole_scan_finds():
+    # extract_entities() scans these patterns from a few characters before the first digit
+    # and skips all of them (and the loose plates and addresses) in a text without digits.
+    import re
+
+    from gainportal.matching import dates, extract
+    from gainportal.matching.identifiers import POSTCODE
+
+    offsets = ((dates.ISO, 0), (dates.WORD_DMY, 0), (dates.NUMERIC_DMY, 0), (POSTCODE, 2), (extract.VRM, 4))
+    needs_digit = (dates.WORD_MDY, dates.AGE, extract.PHONE, extract.ADDRESS)
+    rng = random.Random(13)
+    pieces = ["AB", "12", "CDE", "LS6", "2AB", "ls62ab", " ", "  ", "-", "/", ".", "ABC", "123D", "A1", "x",
+              "Smith", "Road", "aged", "1985", "3", "March", "mar", "1st", "of", "07700", "0", "_", "é", "٣"]
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 10)))
+        digit = re.search(r"\d", text)
+        for rx, back in offsets:
+            whole = [(m.span(), m.groups()) for m in rx.finditer(text)]
+            if digit is None:
+                assert whole == [], (rx.pattern, text)
+            else:
+                assert [(m.span(), m.groups()) for m in rx.finditer(text, max(0, digit.start() - back))] == whole, text
+        if digit is None:
+            for rx in needs_digit:
+                assert rx.search(text) is None, text
+            assert not any(extract._loose_plate(m.group(0)) for m in extract.VRM_LOOSE.finditer(text)), text
+    assert [e.kind for e in extract.extract_entities("Gaz Smith seen in AB12 CDE, LS6 2AB", REF)] == \
+        ["name", "vrm", "postcode"]
+    # The surname-first patterns scan from the first pair of capitals.
+    words = ["SMITH", "O'NEILL", "Jo", "John", "J.", ",", " ", "  ", "DOB", "x", "Ł", "ÉMILE", "é", "-"]
+    for _ in range(20_000):
+        text = "".join(rng.choice(words) for _ in range(rng.randint(1, 8)))
+        pair = extract._CAPS_PAIR.search(text)
+        for rx in (extract.SURNAME_COMMA, extract.CAPS_FIRST):
+            whole = [(m.span(), m.groups()) for m in rx.finditer(text)]
+            assert whole == ([(m.span(), m.groups()) for m in rx.finditer(text, pair.start())] if pair else []), text
