@@ -112,6 +112,45 @@ def test_the_decision_count_caption_counts_only_what_is_shown(app, cycle, client
     assert after == before + 1  # only VISIBLE-ASSESSMENT is added for this viewer
 
 
+def test_the_decision_log_leaves_off_a_link_to_an_ocg_the_viewer_may_not_see(app, cycle, clients):
+    from tests.products_factories import seed_links
+
+    seed_links(app, cycle, seed(app, cycle))
+    text = _get(app, cycle.lro, f"/operations/{cycle.operation_id}/decisions", clients)
+    assert "Feud over the Heron Walk market" in text  # the rival OCG the LRO has signed for
+    assert "BITTERN-NOTE" not in text  # an operation the LRO has not signed for
+
+
+def test_a_decision_of_a_kind_the_log_did_not_hold_when_read_is_left_off(app, cycle):
+    """The log is filtered only for the kinds of subject it held a moment earlier; a
+    decision of another checkable kind logged in between is left off, not shown unchecked."""
+    from flask_login import login_user
+
+    from gainportal.models import DecisionLogEntry
+    from gainportal.views.operations import _decision_visible
+
+    with app.app_context():
+        s = db_session()
+        op = s.get(Operation, cycle.operation_id)
+        lro = s.get(User, cycle.lro.id)
+        entry = log_decision(s, op, subject_type="circulation", subject_id=None, decision="circulated",
+                             rationale="LOGGED-IN-BETWEEN", by=lro)
+        s.commit()
+        entry_id = entry.id
+    with app.test_request_context():
+        s = db_session()
+        login_user(s.get(User, cycle.lro.id))
+        op = s.get(Operation, cycle.operation_id)
+
+        def shown(kinds):
+            return entry_id in s.scalars(select(DecisionLogEntry.id).where(
+                DecisionLogEntry.operation_id == op.id, _decision_visible(op, s.get(User, cycle.lro.id), kinds))).all()
+
+        assert not shown(set())
+        assert not shown({"information_request"})
+        assert shown({"circulation"})  # checked: no circulation it could be hiding
+
+
 def test_a_partners_unsent_draft_is_not_on_the_disclosure_schedule(app, cycle, clients):
     """The draft is the partner's alone until they send it (its files are refused for download
     too); the disclosure schedule lists what the force holds."""
