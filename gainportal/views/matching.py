@@ -57,6 +57,12 @@ class QueueItem:
     nominal_reference: str = ""
     features: dict = field(default_factory=dict)
 
+    @property
+    def evidence_line(self) -> str:
+        """The features the score came from, "name 1.0; dob 1.0": one string for the
+        template to escape rather than two outputs per feature."""
+        return "; ".join(f"{name.replace('_', ' ')} {value}" for name, value in self.features.items())
+
 
 @bp.get("/matches")
 @signed_in(*ANALYSTS)
@@ -100,13 +106,17 @@ def _queue_items(s, ids: list[int]) -> list[QueueItem]:
                            .options(load_only(Operation.id, Operation.owning_agency_id, Operation.classification),
                                     lazyload("*"))).all()
     ring = keyring()
+    user = current_user._get_current_object()  # not the proxy, once per candidate
+    seen: dict[tuple, bool] = {}  # nominal_visible by (operation, marking): many candidates share one
     by_id = {}
     for (cid, tier, kind, score, start, end, operation_id, c_uid, c_blob, c_kek, c_wrapped,
          a_uid, a_blob, a_kek, a_wrapped, n_class, n_ref, n_uid, n_blob, n_kek, n_wrapped,
          req_ref, agency_name) in rows:
         # The candidate as nominal_visible() reads it: its operation and its nominal's marking.
-        can_see = nominal_visible(current_user, SimpleNamespace(operation_id=operation_id,
-                                                                nominal=SimpleNamespace(classification=n_class)))
+        if (operation_id, n_class) not in seen:
+            seen[operation_id, n_class] = nominal_visible(user, SimpleNamespace(
+                operation_id=operation_id, nominal=SimpleNamespace(classification=n_class)))
+        can_see = seen[operation_id, n_class]
         text = opened_text(Answer.__tablename__, "text", a_uid, a_kek, a_wrapped, a_blob, ring)
         item = dict(id=cid, tier=tier, relationship_kind=kind, score=score, evidence=highlighted(text, start, end),
                     source_agency=agency_name, request_reference=req_ref, can_see=can_see)
