@@ -345,3 +345,24 @@ def test_digit_patterns_scanned_from_near_the_first_digit_find_what_a_whole_scan
         for rx in (extract.SURNAME_COMMA, extract.CAPS_FIRST):
             whole = [(m.span(), m.groups()) for m in rx.finditer(text)]
             assert whole == ([(m.span(), m.groups()) for m in rx.finditer(text, pair.start())] if pair else []), text
+
+
+def test_capital_lookahead_patterns_match_what_the_plain_forms_match():
+    import re
+
+    from gainportal.matching import extract
+
+    plain = {rx: re.compile(rx.pattern.removeprefix(extract._UP_FIRST).removeprefix(r"(?=[\dFA])"))
+             for rx in (extract.ADDRESS, extract.SURNAME_COMMA, extract.CAPS_FIRST, extract.CAPS_LAST,
+                        extract.CAP_SEQ)}
+    assert all(p.pattern != rx.pattern for rx, p in plain.items())
+    rng = random.Random(17)
+    pieces = ["Flat", "Apartment", "Apt", "3", "14", "Acacia", "Road", "Rd", "Leeds", "LS6", ", ", " ", "\n",
+              "SMITH", "Smith", "John", "J.", "McDonald", "O'Neill", "Mac", "'Gaz'", "ÉMILE", "Łukasz", "٣",
+              "the", "and", "x", "-", "ZIĘCIK", "Zięcik"]
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        for rx, p in plain.items():
+            assert [(m.span(), m.groups()) for m in rx.finditer(text)] == \
+                [(m.span(), m.groups()) for m in p.finditer(text)], (rx.pattern[:20], text)
+    assert extract.ADDRESS.search("seen at Flat 2, 14 Acacia Road LS6").group(0) == "Flat 2, 14 Acacia Road"
