@@ -88,15 +88,19 @@ def index():
 
 
 def _circulation_rows(s, page: int, on: date) -> list[dict]:
-    """One page of the co-ordinator's circulations with how much of each matrix is answered:
-    the page's rows (visible_to before the LIMIT) and their counts in one statement. A
-    result is one cell (unique per target and subject), so the cells answered are its
-    results and the cells in all are subjects times targets, as in service.matrix."""
+    """One page of the co-ordinator's circulations (visible_to before the LIMIT)."""
     listed = (select(Circulation.id, Circulation.reference, Circulation.deadline, Circulation.state)
               .where(visible_to(current_user, Circulation))
               .order_by(Circulation.deadline, Circulation.id)
               .limit(CIRCULATIONS_PAGE_SIZE).offset((page - 1) * CIRCULATIONS_PAGE_SIZE).subquery())
+    return _with_answers(s, listed, (listed.c.deadline, listed.c.id), on)
 
+
+def _with_answers(s, listed, order, on: date) -> list[dict]:
+    """The listed circulations (a subquery of their id, reference, deadline and state), in
+    ``order``, with how much of each matrix is answered, counted in the same statement. A
+    result is one cell (unique per target and subject), so the cells answered are its
+    results and the cells in all are subjects times targets, as in service.matrix."""
     answered = (select(func.count(CirculationResult.id))
                 .join(CirculationTarget, CirculationTarget.id == CirculationResult.target_id)
                 .where(CirculationTarget.circulation_id == listed.c.id).scalar_subquery())
@@ -105,8 +109,9 @@ def _circulation_rows(s, page: int, on: date) -> list[dict]:
     targets = (select(func.count(CirculationTarget.id))
                .where(CirculationTarget.circulation_id == listed.c.id).scalar_subquery())
     rows = []
-    for row in s.execute(select(listed, answered.label("answered"), subjects.label("subjects"),
-                                targets.label("targets")).order_by(listed.c.deadline, listed.c.id)):
+    for row in s.execute(select(listed.c.id, listed.c.reference, listed.c.deadline, listed.c.state,
+                                answered.label("answered"), subjects.label("subjects"), targets.label("targets"))
+                         .order_by(*order)):
         total = row.subjects * row.targets
         rows.append({"id": row.id, "reference": row.reference, "deadline": row.deadline, "state": row.state,
                      "answered": row.answered, "total": total,
@@ -311,19 +316,23 @@ def groups():
 def operation(operation_id: int):
     op = load_or_404(Operation, operation_id)
     s = db_session()
+    # Each referral's GAIN unit and rationale are shown; not who referred it or from where.
     referrals = s.scalars(select(GainReferral).where(GainReferral.operation_id == op.id,
                                                      visible_to(current_user, GainReferral))
-                          .order_by(GainReferral.created_at.desc())).all()
-    circulations = s.scalars(select(Circulation).where(Circulation.operation_id == op.id,
-                                                       visible_to(current_user, Circulation))
-                             .order_by(Circulation.created_at.desc())).unique().all()
+                          .order_by(GainReferral.created_at.desc())
+                          .options(lazyload(GainReferral.referring_agency), lazyload(GainReferral.referred_by))).all()
+    on = today()
+    listed = (select(Circulation.id, Circulation.reference, Circulation.deadline, Circulation.state,
+                     Circulation.created_at)
+              .where(Circulation.operation_id == op.id, visible_to(current_user, Circulation)).subquery())
+    circulations = _with_answers(s, listed, (listed.c.created_at.desc(),), on)
+    # The plan shows each action's agency, not its circulation: no join to that.
     actions = s.scalars(select(DisruptionAction).where(DisruptionAction.operation_id == op.id,
                                                        visible_to(current_user, DisruptionAction))
-                        .order_by(DisruptionAction.action_date)).all()
-    on = today()
+                        .order_by(DisruptionAction.action_date)
+                        .options(lazyload(DisruptionAction.circulation))).all()
     return render_template("views/circulation/operation.html", title=f"GAIN for {op.reference}", op=op,
-                           referrals=referrals, circulations=[(c, service.matrix(c, on)) for c in circulations],
-                           actions=actions, today=on)
+                           referrals=referrals, circulations=circulations, actions=actions, today=on)
 
 
 @bp.route("/operations/<int:operation_id>/gain/refer", methods=["GET", "POST"])

@@ -299,19 +299,23 @@ def test_a_revoked_spoc_no_longer_sees_the_check_listed(app, make):
         assert after == []
 
 
-def test_the_coordinators_list_counts_each_circulations_own_answers(app, make):
+def test_the_coordinators_and_operations_lists_count_each_circulations_own_answers(app, make):
     gain = Gain(app, make)
     first = gain.circulate()
     hmrc = gain.spocs[1]
     _answer(_client(app, hmrc), gain, hmrc, {0: "hit", 1: "no_hit", 2: "not_held"})
     second = gain.circulate(days=14)
-    coordinator = _client(app, gain.coordinator)
+    coordinator, lro = _client(app, gain.coordinator), _client(app, gain.lro)
+    operation_gain = f"/operations/{gain.cycle.operation_id}/gain"
 
-    def row(page, circulation_id):
-        return page.split(f'href="/gain/circulations/{circulation_id}"')[1].split("</tr>")[0]
+    def row(page, circulation_id, end="</tr>"):
+        return page.split(f'href="/gain/circulations/{circulation_id}"')[1].split(end)[0]
 
     page = coordinator.get("/gain").get_data(as_text=True)
     assert "3 of 12 (25%)" in row(page, first) and "0 of 12 (0%)" in row(page, second)
+    assert "Overdue" not in page
+    page = lro.get(operation_gain).get_data(as_text=True)
+    assert "3 of 12 answered" in row(page, first, "</li>") and "0 of 12 answered" in row(page, second, "</li>")
     assert "Overdue" not in page
     with app.app_context():
         s = db_session()
@@ -319,6 +323,8 @@ def test_the_coordinators_list_counts_each_circulations_own_answers(app, make):
         s.commit()
     page = coordinator.get("/gain").get_data(as_text=True)
     assert "Overdue" in row(page, first) and "Overdue" not in row(page, second)
+    page = lro.get(operation_gain).get_data(as_text=True)
+    assert "Overdue" in row(page, first, "</li>") and "Overdue" not in row(page, second, "</li>")
 
 
 def test_a_circulations_page_does_not_query_once_per_agency(app, make):
