@@ -6,8 +6,8 @@ import re
 from datetime import timedelta
 
 from flask import has_request_context, request
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy import Row, func, select
+from sqlalchemy.orm import Session
 
 from gainportal.db import utcnow
 from gainportal.models import Operation, Role, User
@@ -192,11 +192,12 @@ def status(record: Indoctrination | None, agreement: IndoctrinationAgreement | N
     return "current"
 
 
-def pending_for(s: Session, user: User) -> list[Indoctrination]:
-    """Register entries where the user must sign (first time, new version, or expired)."""
-    # One query, and none of the joined loads: this runs on every dashboard, and a partner
-    # SPOC at national size is on the register of a couple of thousand operations.
-    return list(s.scalars(select(Indoctrination).where(
+def pending_for(s: Session, user: User) -> list[Row]:
+    """Register entries where the user must sign (first time, new version, or expired), as
+    rows of (id, operation_id): the banner only links to each operation's signing page."""
+    # Two columns, no objects: this runs on every dashboard, and a partner user at national
+    # size is on the register of hundreds of operations still to sign for.
+    return s.execute(select(Indoctrination.id, Indoctrination.operation_id).where(
         Indoctrination.user_id == user.id, Indoctrination.revoked_at.is_(None),
         Indoctrination.operation_id.not_in(current_operation_ids(user)))
-        .order_by(Indoctrination.id).options(lazyload("*"))))
+        .order_by(Indoctrination.id)).all()

@@ -170,3 +170,52 @@ def test_admin_is_sent_to_users(app, make):
     admin = make.user(role=Role.ADMIN)
     response = client_for(app, admin).get("/")
     assert response.status_code == 302 and response.headers["Location"].endswith("/admin/users")
+
+
+def test_counts_cover_every_matching_request_not_only_the_page_listed(app, make, cycle, forces, monkeypatch):
+    from gainportal.views import dashboard
+    monkeypatch.setattr(dashboard, "LIST_LIMIT", 1)
+    force, _, council, _ = forces
+    lro = make.user(agency=force, role=Role.LRO)
+    spoc = make.user(agency=council, role=Role.PARTNER_SPOC)
+    overdue = cycle.request(lro, council, deadline_days=-2, op_name="Operation Heron")
+    cycle.request(lro, council, deadline_days=3, operation_id=overdue.operation_id)      # new, due soon
+    late = cycle.request(lro, council, deadline_days=-1, operation_id=overdue.operation_id)
+    cycle.act(request_service.acknowledge, late.id, spoc)                                # overdue, not new
+    answered = [cycle.request(lro, council, operation_id=overdue.operation_id) for _ in range(2)]
+    for made in answered:
+        cycle.answer_all(made.id, spoc, key=f"k{made.id}")
+
+    html = client_for(app, spoc).get("/").get_data(as_text=True)
+    assert (count(html, "new"), count(html, "soon"), count(html, "overdue")) == (2, 1, 2)
+    assert "See all 3 open requests" in html
+    assert overdue.reference in html and late.reference not in html  # only the most overdue is listed
+
+    html = client_for(app, lro).get("/").get_data(as_text=True)
+    assert count(html, "requests-overdue") == 2 and count(html, "answers-waiting") == 2
+    assert "Showing the 1 most overdue of 2." in html and "Showing the 1 oldest of 2." in html
+    assert html.count('href="/requests/') == 2
+
+
+def test_coordinator_table_pages_through_agencies_with_the_total_of_all(app, make, cycle, forces, monkeypatch):
+    from gainportal.views import dashboard
+    monkeypatch.setattr(dashboard, "AGENCY_PAGE_SIZE", 1)
+    monkeypatch.setattr(dashboard, "OPERATION_LIMIT", 1)
+    force, _, council, other_council = forces
+    lro = make.user(agency=force, role=Role.LRO)
+    coordinator = make.user(agency=force, role=Role.GAIN_COORDINATOR)
+    cycle.signers = [coordinator]
+    leeds = cycle.request(lro, council, op_name="Operation Heron")
+    bradford = cycle.request(lro, other_council, op_name="Operation Osprey")
+    client = client_for(app, coordinator)
+
+    first = client.get("/").get_data(as_text=True)
+    assert "2 agencies." in first and agency_row(first, other_council.id)["total"] == "1"  # Bradford sorts first
+    assert not agency_row(first, council.id) and 'href="/?page=2&amp;period=90"' in first
+    assert "Operations (2)" in first and len(re.findall(r'href="/operations/\d+"', first)) == 1
+    second = client.get("/?page=2").get_data(as_text=True)
+    assert "2 agencies." in second and agency_row(second, council.id)["total"] == "1"
+    assert not agency_row(second, other_council.id) and 'href="/?page=1&amp;period=90"' in second
+    past_the_end = client.get("/?page=3").get_data(as_text=True)
+    assert "No requests have been issued in this period." in past_the_end
+    assert leeds.reference not in first + second and bradford.reference not in first + second
