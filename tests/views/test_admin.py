@@ -221,3 +221,47 @@ def test_admin_sees_no_operations(app, admin_client):
     with app_db(app) as s:
         admin_user = s.get(User, me.id)
         assert s.scalars(visible(Operation, admin_user)).all() == []
+
+
+def test_users_list_searches_filters_and_shows_pending_invitations(app, admin_client, make, council):
+    admin, me = admin_client
+    fire = make.agency(AgencyKind.FIRE, name="West Yorkshire Fire")
+    spoc = make.user(agency=council, role=Role.PARTNER_SPOC, clearance=Clearance.BPSS)
+    firefighter = make.user(agency=fire, role=Role.PARTNER_USER, clearance=Clearance.BPSS)
+    with app_db(app) as s:
+        s.execute(update(User).where(User.id == firefighter.id).values(full_name="Zoe <Quinn>", active=False))
+        s.commit()
+    invite(admin, council.id, email="waiting.person@leeds.gov.example")
+
+    def rows(page):
+        body = text(page).split("<tbody", 1)[1].split("</tbody>")[0]
+        return re.findall(r'href="/admin/users/(\d+)"', body)
+
+    everyone = admin.get("/admin/users")
+    assert sorted(int(i) for i in rows(everyone)) == sorted([me.id, spoc.id, firefighter.id])
+    assert "3 users" in text(everyone)
+    assert "Zoe &lt;Quinn&gt;" in everyone.get_data(as_text=True)  # escaped, as every name shown
+    row = text(everyone).split(f'href="/admin/users/{firefighter.id}"')[1].split("</tr>")[0]
+    assert all(part in row for part in ("West Yorkshire Fire", Role.PARTNER_USER.label, "BPSS", "Deactivated"))
+    pending = text(everyone).split("Invitations waiting to be accepted")[1]
+    assert "waiting.person@leeds.gov.example" in pending and "Leeds City Council" in pending
+    assert rows(admin.get("/admin/users?q=zoe")) == [str(firefighter.id)]
+    assert rows(admin.get(f"/admin/users?q={spoc.email}")) == [str(spoc.id)]
+    assert rows(admin.get(f"/admin/users?agency={council.id}")) == [str(spoc.id)]
+    assert rows(admin.get(f"/admin/users?agency={council.id}&q=zoe")) == []
+
+
+def test_agencies_list_counts_each_agencys_users(app, admin_client, make, council):
+    admin, me = admin_client
+    for _ in range(2):
+        make.user(agency=council, role=Role.PARTNER_SPOC, clearance=Clearance.BPSS)
+    empty = make.agency(AgencyKind.FIRE, name="West Yorkshire Fire")
+    page = text(admin.get("/admin/agencies"))
+
+    def users_of(agency):
+        return page.split(f'href="/admin/agencies/{agency.id}"')[1].split("</tr>")[0].rsplit(">", 2)[-2].split("<")[0]
+
+    assert users_of(council) == "2" and users_of(empty) == "0"
+    with app_db(app) as s:
+        assert users_of(s.get(Agency, me.agency_id)) == "1"
+        assert f"{s.query(Agency).count()} agencies" in page
