@@ -125,8 +125,10 @@ def _lro():
         .order_by(Operation.next_review_due.is_(None), Operation.next_review_due, Operation.reference)
         .limit(OPERATION_LIMIT)).all()
 
+    # visible_to already keeps requests to operations the LRO may see; repeating that rule in
+    # the "mine" subquery made PostgreSQL check the register twice for every request.
     my_requests = and_(visible_to(current_user, IR),
-                       IR.operation_id.in_(select(Operation.id).where(mine)))
+                       IR.operation_id.in_(select(Operation.id).where(Operation.lro_id == current_user.id)))
     overdue = _requests_with_agency(and_(my_requests, IR.state.in_(OPEN), IR.deadline < on), IR.deadline)
     answered = _requests_with_agency(and_(my_requests, IR.state == S.ANSWERED), IR.answered_at)
     op_counts = _counts(operations, ("total", "reviews_overdue", "reviews_soon"))
