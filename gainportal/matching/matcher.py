@@ -7,7 +7,15 @@ from functools import lru_cache
 
 from gainportal.matching.extract import mention_from_fields, mentions_from_text
 from gainportal.matching.identifiers import address_key, business_fingerprint, vrm_lookalike
-from gainportal.matching.index import CandidateIndex, _name_keys, dob_keys, person_name_pairs
+from gainportal.matching.index import (
+    CandidateIndex,
+    _forename_keys,
+    _initials,
+    _surname_codes,
+    dob_keys,
+    person_name_pairs,
+)
+from gainportal.matching.names import name_token
 from gainportal.matching.records import Candidate, Mention, NominalRecord
 from gainportal.matching.score import (
     FORENAME_RANK,
@@ -82,12 +90,21 @@ def _identifier_keys(m: Mention, v: MentionView) -> list[tuple]:
 NAME_CACHE_MAX = 200_000
 
 
-@lru_cache(maxsize=100_000)
-def _reading_keys(first: str, surname: str) -> tuple[tuple, ...]:
-    """Name blocking keys of one mention reading. Surname-only keys are broad: used only when
-    there is no forename to narrow by."""
-    # Unwrapped: mention readings rarely recur, so caching them twice only costs.
-    return tuple(k for k in _name_keys.__wrapped__(first, surname) if k[0] != "s" or not first)
+_NO_KEYS: tuple = ((), ())
+
+
+def _reading_keys(first: str, surname: str) -> tuple[tuple, tuple]:
+    """(decisive keys, forename-code keys) of one mention reading: what index.name_keys()
+    gives, less the broad surname-only keys when there is a forename to narrow by. Not
+    cached: nearly every reading of a re-match is new (its parts are cached in index.py)."""
+    if not surname:
+        return _NO_KEYS
+    codes = _surname_codes(surname)
+    if not first:
+        return tuple([("s", c) for c in codes]), ()
+    inits = _initials(first)
+    plain = tuple([("n", c, i) for c in codes for i in inits])
+    return plain, (_forename_keys(first, name_token(surname)[:1]) if len(first) > 1 else ())
 
 
 class _NameEntry:
@@ -103,17 +120,21 @@ class _NameEntry:
 
 
 def _name_entry(index: CandidateIndex, direct: list, swapped_pair) -> _NameEntry:
-    keys: set[tuple] = set()
-    for first, surname in direct:
-        keys.update(_reading_keys(first, surname))
-    if swapped_pair:
-        keys.update(_reading_keys(*swapped_pair))
+    if len(direct) == 1 and not swapped_pair:
+        plain, fkeys = _reading_keys(*direct[0])
+    else:
+        pk: dict = {}
+        fk: dict = {}
+        for reading in (*direct, swapped_pair) if swapped_pair else direct:
+            p, f = _reading_keys(*reading)
+            pk.update(dict.fromkeys(p))
+            fk.update(dict.fromkeys(f))
+        plain, fkeys = tuple(pk), tuple(fk)
     surnames = {p[1] for p in direct if p[1]}
     if swapped_pair:
         surnames.add(swapped_pair[1])  # "Aldrews Colin": the swapped reading's surname
     m_sur = direct[0][1] if direct else ""
-    return _NameEntry(tuple(k for k in keys if k[0] != "f"), tuple(k for k in keys if k[0] == "f"),
-                      tuple(surnames), surname_bits(index, m_sur) if m_sur else NAME_CAP)
+    return _NameEntry(plain, fkeys, tuple(surnames), surname_bits(index, m_sur) if m_sur else NAME_CAP)
 
 
 def _name_ids(index: CandidateIndex, entry: _NameEntry) -> frozenset[int]:
