@@ -101,8 +101,9 @@ SURNAME_COMMA = re.compile(_UP_FIRST + r"\b(" + _CAPS + r"),\s*(" + _FORE + r"(?
 CAPS_FIRST = re.compile(_UP_FIRST + r"\b([" + _UP + r"][" + _UP + r"'\-]{2,})\s+(" + _FORE + r"(?:\s+" + _FORE + r")?|"
                         + _INITIAL + r")")
 CAPS_LAST = re.compile(_UP_FIRST + r"\b(" + _FORE + r"(?:\s+" + _FORE + r")?)\s+([" + _UP + r"][" + _UP + r"'\-]{2,})\b")
-_CAPS_RXS = ((SURNAME_COMMA, True), (CAPS_FIRST, True), (CAPS_LAST, False))
 _CAPS_PAIR = re.compile(r"[" + _UP + r"][" + _UP + r"'\-]")  # a prefix of _CAPS, in each of the three
+_CAPS_TRIPLE = re.compile(r"[" + _UP + r"][" + _UP + r"'\-]{2}").search  # in CAPS_FIRST and CAPS_LAST
+_SPACE_CAPS_TRIPLE = re.compile(r"\s[" + _UP + r"][" + _UP + r"'\-]{2}").search  # in CAPS_LAST
 # Month and day names are forenames too (June, May, April) right after a capitalised surname.
 _FORENAME_OK = frozenset("january february march april may june july august september october "
                          "november december".split())
@@ -193,7 +194,8 @@ def extract_entities(text: str, ref: date | None = None) -> list[Entity]:
     for m in VRM_LOOSE.finditer(text):
         if not _overlaps(m.start(), m.end(), taken) and _loose_plate(m.group(0)):
             add("vrm", m.start(), m.end(), normalise_vrm(m.group(0)))
-    for m in ADDRESS.finditer(text):
+    # An address starts with its house number unless a flat or apartment comes first.
+    for m in ADDRESS.finditer(text, 0 if ("Flat" in text or "Ap" in text) else d0):
         if not _overlaps(m.start(), m.end(), taken):
             add("address", m.start(), m.end(), m.group(0))
     _extract_words(text, add, taken)
@@ -242,11 +244,19 @@ def _extract_names(text, add, taken) -> None:
                 name = PersonName((), name.surname or (name.forenames[0] if name.forenames else ""), name.nickname, segment)
             emit(m.start(), end, name)
     # All three need two capitals in a row, which most answers lack: one quick scan first.
-    # The two surname-first patterns start with that pair, so they scan from the first one.
+    # Each pattern then scans from the first place its capitals can start (SURNAME_COMMA: a
+    # pair; CAPS_FIRST: three), or not at all (CAPS_LAST: three after a space).
     pair = _CAPS_PAIR.search(text)
-    caps_rxs = _CAPS_RXS if pair else ()
-    for rx, surname_first in caps_rxs:
-        for m in rx.finditer(text, pair.start() if surname_first else 0):
+    caps_rxs = ()
+    if pair:
+        triple = _CAPS_TRIPLE(text, pair.start())
+        caps_rxs = [(SURNAME_COMMA, True, pair.start())]
+        if triple:
+            caps_rxs.append((CAPS_FIRST, True, triple.start()))
+            if _SPACE_CAPS_TRIPLE(text):
+                caps_rxs.append((CAPS_LAST, False, 0))
+    for rx, surname_first, pos in caps_rxs:
+        for m in rx.finditer(text, pos):
             sur, fore = (m.group(1), m.group(2)) if surname_first else (m.group(2), m.group(1))
             f0 = fore.split()[0].strip(".").lower()
             if sur.lower() in STOPWORDS or (f0 in STOPWORDS and f0 not in _FORENAME_OK and len(f0) > 1):

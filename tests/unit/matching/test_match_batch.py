@@ -366,3 +366,44 @@ def test_capital_lookahead_patterns_match_what_the_plain_forms_match():
             assert [(m.span(), m.groups()) for m in rx.finditer(text)] == \
                 [(m.span(), m.groups()) for m in p.finditer(text)], (rx.pattern[:20], text)
     assert extract.ADDRESS.search("seen at Flat 2, 14 Acacia Road LS6").group(0) == "Flat 2, 14 Acacia Road"
+
+
+def test_reading_keys_are_the_name_keys_less_surname_only_keys_when_a_forename_narrows():
+    from gainportal.matching.matcher import _reading_keys
+
+    forenames = ["", "j", "john", "gaz", "kate", "catherine", "lukasz", "o"]
+    surnames = ["", "smith", "smith-jones", "o'neill", "macdonald", "de la cruz", "x"]
+    for first in forenames:
+        for surname in surnames:
+            plain, fkeys = _reading_keys(first, surname)
+            want = {k for k in name_keys(first, surname) if k[0] != "s" or not first}
+            assert len(plain) + len(fkeys) == len(set(plain) | set(fkeys))
+            assert set(plain) | set(fkeys) == want, (first, surname)
+            assert all(k[0] == "f" for k in fkeys) and all(k[0] != "f" for k in plain)
+
+
+def test_caps_and_address_scans_start_where_a_match_can_start():
+    import re
+
+    from gainportal.matching import extract
+
+    rng = random.Random(19)
+    pieces = ["SMITH", "O'NEILL", "Jo", "John", "J.", ",", " ", "\n", "DOB", "AB", "x", "ÉMILE", "-", "Flat",
+              "Apt", "Apartment", "Ap", "3", "14", "Acacia", "Road", "Leeds", "LS6", "٣", "ZIĘCIK"]
+    for _ in range(30_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 10)))
+
+        def scan(rx, pos=0):
+            return [(m.span(), m.groups()) for m in rx.finditer(text, pos)]
+
+        digit = re.search(r"\d", text)
+        if digit is not None and "Flat" not in text and "Ap" not in text:
+            assert scan(extract.ADDRESS, digit.start()) == scan(extract.ADDRESS), text
+        triple = extract._CAPS_TRIPLE(text)
+        if triple:
+            assert scan(extract.CAPS_FIRST, triple.start()) == scan(extract.CAPS_FIRST), text
+        else:
+            assert scan(extract.CAPS_FIRST) == [] and scan(extract.CAPS_LAST) == [], text
+        if not extract._SPACE_CAPS_TRIPLE(text):
+            assert scan(extract.CAPS_LAST) == [], text
+
