@@ -235,6 +235,8 @@ def _load_matrix(s, circ: Circulation) -> None:
     with their results and each hit's follow-up request, and its subjects. A result's
     subject and a target's circulation are then found in the session, not joined again."""
     s.execute(select(Circulation).where(Circulation.id == circ.id).options(
+        # Its own row is loaded already, with its unit and data key: not joined again.
+        lazyload(Circulation.gain_agency), lazyload(Circulation.data_key),
         selectinload(Circulation.targets).options(
             lazyload(CirculationTarget.circulation),
             selectinload(CirculationTarget.results).options(
