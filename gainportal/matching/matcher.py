@@ -22,6 +22,7 @@ from gainportal.matching.score import (
     NAME_AGREE_SURNAME,
     NAME_CAP,
     _swapped_s,
+    below_every_tier,
     best_name,
     bound_level_caches,
     ymd,
@@ -254,11 +255,16 @@ class Matcher:
                     if hit:
                         ids.update(hit)
         pairs, sur_bits = v.pairs, v.sur_bits
+        # Without an exact DOB every position the name reaches is scored (dozens for a common
+        # name): those the forename levels already leave below both tiers are skipped.
+        hopeless = below_every_tier if direct and not d else None
         for i in ids:
             nv = views[i]
             if direct:
                 bn = best.get(i)
                 if bn is None:
+                    if hopeless and hopeless(v, nv, sur_bits):
+                        continue
                     bn = best[i] = best_name(pairs, nv, index, sur_bits)
             else:
                 bn = None

@@ -222,9 +222,37 @@ def best_name(pairs, view, index, m_sur_bits: float | None = None) -> tuple[floa
     bits = view.bits  # index.py computes them at build
     if not bits:  # a view made outside an index build
         bits = view.bits = tuple(name_bits(index, f, s) for f, s in view.names)
+    names = view.names
+    if len(names) == 1 and len(direct) == 1:
+        # One name form, one direct reading (most pairs of a re-match): the loops below, unrolled.
+        (n_first, n_surname), = names
+        (first, surname), = direct
+        sur_bits, fore_bits = bits[0]
+        if m_sur_bits < sur_bits:
+            sur_bits = m_sur_bits
+        sl = surname_level(surname, n_surname)
+        fl = forename_level(first, n_first)
+        a, b = _SUR_LIN[sl]
+        c, d = _FORE_LIN[fl]
+        w = (a * sur_bits + b) + (c * fore_bits + d)
+        if w > -99.0:
+            best_w = w
+            best = (w, sl, fl, False, 0)
+        if swapped_pair and best_w < sur_bits + fore_bits + SWAPPED_PENALTY:
+            first, surname = swapped_pair
+            sl = surname_level(surname, n_surname)
+            if sl in NAME_AGREE_SURNAME:
+                fl = forename_level(first, n_first)
+                if fl in _SWAP_FORE_OK:
+                    a, b = _SUR_LIN[sl]
+                    c, d = _FORE_LIN[fl]
+                    w = (a * sur_bits + b) + (c * fore_bits + d) + SWAPPED_PENALTY
+                    if w > best_w:
+                        best = (w, sl, fl, True, 0)
+        return best
     sur_lin, fore_lin = _SUR_LIN, _FORE_LIN
     s_level, f_level = surname_level, forename_level
-    for form, (n_first, n_surname) in enumerate(view.names):
+    for form, (n_first, n_surname) in enumerate(names):
         sur_bits, fore_bits = bits[form]
         if m_sur_bits < sur_bits:
             sur_bits = m_sur_bits
@@ -252,6 +280,65 @@ def best_name(pairs, view, index, m_sur_bits: float | None = None) -> tuple[floa
                         best_w = w
                         best = (w, sl, fl, True, form)
     return best
+
+
+def below_every_tier(m, view, m_sur_bits: float) -> bool:
+    """True if score_candidate() is sure to leave this pair below both tiers, decided from the
+    forename levels (mostly repeat pairs, cached) before any surname comparison: the name can
+    add at most the register weight of an agreeing surname to its forename's part, and the
+    other fields add what they add. Never True at the nominal's address (the family rule)
+    or for a mention with an exact DOB; the caller has names on both sides (m.pairs[0])."""
+    if m.dob_s:
+        return False
+    direct, swapped_pair = m.pairs
+    bits = view.bits
+    if not bits:
+        return False  # a view made outside an index build
+    fore_lin = _FORE_LIN
+    w_ub = -99.0
+    for form, (n_first, n_surname) in enumerate(view.names):
+        sur_bits, fore_bits = bits[form]
+        if m_sur_bits < sur_bits:
+            sur_bits = m_sur_bits
+        if sur_bits < 0.0:
+            sur_bits = 0.0  # a missing surname scores 0
+        for first, _ in direct:
+            c, d = fore_lin[forename_level(first, n_first)]
+            w = sur_bits + (c * fore_bits + d)
+            if w > w_ub:
+                w_ub = w
+        if swapped_pair:
+            fl = forename_level(swapped_pair[0], n_first)
+            if fl in _SWAP_FORE_OK:
+                c, d = fore_lin[fl]
+                w = sur_bits + (c * fore_bits + d) + SWAPPED_PENALTY
+                if w > w_ub:
+                    w_ub = w
+    other = 0.0
+    if m.dob and view.dob_s:
+        other += DOB_W[dob_level_s(m.dob, view.dob_s, "", "")]
+    if m.postcode and view.postcode:
+        if m.postcode == view.postcode:
+            return False
+        if m.postcode[:-2] == view.postcode[:-2]:
+            other += POSTCODE_W["sector"]
+        elif m.postcode.split(" ")[0] == view.postcode.split(" ")[0]:
+            other += POSTCODE_W["district"]
+        else:
+            other += POSTCODE_W["other"]
+    if m.address_key and m.address_key == view.address_key:
+        return False
+    if m.vrms and view.vrms:
+        if m.vrms & view.vrms:
+            other += VRM_W["exact"]
+        elif m.vrm_keys & view.vrm_keys:
+            other += VRM_W["lookalike"]
+    if m.phones and m.phones & view.phones:
+        other += PHONE_W
+    if m.businesses and m.businesses & view.businesses:
+        other += BUSINESS_W
+    # A margin for rounding: the bound adds in another order than score_candidate() does.
+    return w_ub + other < POSSIBLE_MIN - 1e-6
 
 
 def score_candidate(m, view, index, name=None) -> tuple[float, dict, str, str]:

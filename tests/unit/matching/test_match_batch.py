@@ -407,3 +407,37 @@ def test_caps_and_address_scans_start_where_a_match_can_start():
         if not extract._SPACE_CAPS_TRIPLE(text):
             assert scan(extract.CAPS_LAST) == [], text
 
+
+def test_pairs_skipped_as_below_every_tier_are_never_shown():
+    from gainportal.matching.extract import mention_from_fields
+    from gainportal.matching.matcher import _name_entry, _view
+    from gainportal.matching.score import below_every_tier, score_candidate
+
+    index = CandidateIndex(register() + [
+        NominalRecord("A1", "Elizabeth", "Smith-Jones", aliases=("Beth Jones", "Lizzie"), postcode="LS6 2AB"),
+        NominalRecord("A2", "Smith", "John", dob="1990-01-01", phones=("07700900555",)),
+    ])
+    rng = random.Random(23)
+    names = ["John Smith", "Jon Smyth", "J. Smith", "SMITH John", "Gaz Smith", "Beth Jones", "Lizzie Smith",
+             "Catherine O'Neil", "Jane Smith", "David Smithe", "Paul Smith", "Smith", "John 'Gaz' Smith"]
+    skipped = shown = 0
+    for _ in range(300):
+        fields = {"name": rng.choice(names)}
+        if rng.random() < 0.5:
+            fields["postcode"] = rng.choice(["LS6 2AB", "LS6 2AD", "LS7 1AA", "B4 1AA", "B4 2ZZ"])
+        if rng.random() < 0.3:
+            fields["dob"] = rng.choice(["aged 40", "aged 62", "1985"])
+        if rng.random() < 0.2:
+            fields["phone"] = "07700900555"
+        if rng.random() < 0.2:
+            fields["address"] = rng.choice(["14 Acacia Road", "2 Mill Lane"])
+        mv = _view(mention_from_fields(ref=REF, **fields))
+        direct, swapped_pair = mv.pairs
+        mv.sur_bits = _name_entry(index, direct, swapped_pair).sur_bits
+        for view in index.views:
+            score, features, tier, rel = score_candidate(mv, view, index)
+            if below_every_tier(mv, view, mv.sur_bits):
+                skipped += 1
+                assert tier == "", (fields, view.names)
+            shown += bool(tier)
+    assert skipped > 1000 and shown > 100
