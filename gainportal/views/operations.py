@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import lazyload
 
 from gainportal.db import db_session
 from gainportal.forms.cycle import DecisionForm, OperationForm, PlanItemForm, RequirementForm, ReviewForm
@@ -15,11 +14,14 @@ from gainportal.models import (
 )
 from gainportal.models.association import NominalAssociation, OperationAssociation
 from gainportal.models.circulation import Circulation
+from gainportal.models.sealing import DataKey
 from gainportal.security.access import POLICE_ROLES, signed_in
 from gainportal.security.permissions import Action, classifications_within, load_or_404, visible, visible_to
+from gainportal.security.sealing import keyring
 from gainportal.services import operations as operation_service
 from gainportal.services import requirements as requirement_service
 from gainportal.services.dates import today
+from gainportal.services.sealed_rows import opened_text
 from gainportal.services.errors import WorkflowError
 
 bp = Blueprint("operations", __name__)
@@ -100,9 +102,18 @@ def new():
 # to such answers stay off the page, filtered in SQL before the LIMIT like every other list.
 # ``requests_visible`` is visible_to(viewer, InformationRequest), built once per page: the
 # expression alone took as much Python as running a statement.
-def _requirements(s, op: Operation, user) -> list[Requirement]:
-    return s.scalars(select(Requirement).where(Requirement.operation_id == op.id, visible_to(user, Requirement))
-                     .order_by(Requirement.number).options(lazyload(Requirement.operation))).all()
+# Sealed values are opened from their stored parts (services/sealed_rows.py) with one keyring
+# look-up per page, rather than loading each row as an object with its data key.
+def _requirements(s, op: Operation, user, ring) -> list[tuple]:
+    """(id, number, gap, pillar, priority, state) of the operation's requirements."""
+    R = Requirement
+    rows = s.execute(select(R.id, R.number, R.pillar, R.priority, R.state, R.gap_sealed, R.uid, DataKey.kek_id,
+                            DataKey.wrapped)
+                     .outerjoin(DataKey, DataKey.id == R.data_key_id)
+                     .where(R.operation_id == op.id, visible_to(user, R))
+                     .order_by(R.number)).all()
+    return [(r.id, r.number, opened_text(R.__tablename__, "gap", r.uid, r.kek_id, r.wrapped, r.gap_sealed, ring),
+             r.pillar, r.priority, r.state) for r in rows]
 
 
 def _requests(s, op: Operation, requests_visible) -> list:
@@ -130,17 +141,21 @@ def _nominals_and_lro(s, op: Operation, within) -> tuple[list, int, str | None]:
     return shown, withheld, rows[0].full_name if rows else None
 
 
-def _interventions(s, op: Operation, requests_visible) -> list:
+def _interventions(s, op: Operation, requests_visible, ring) -> list[tuple]:
+    """(pillar, action, owner's name, recorded at) of the latest twenty the viewer may see."""
+    I = Intervention
     # EXISTS per intervention (an operation has a handful) rather than IN over every request
     # the viewer may see, which PostgreSQL hashed in full (~1,800 rows, 9 ms) for each page.
     driving_request_visible = (select(InformationRequest.id)
-                               .where(InformationRequest.id == Intervention.request_id, requests_visible).exists())
-    return s.execute(select(Intervention, User.full_name.label("owner_name"))
-                     .join(User, User.id == Intervention.owner_id)
-                     .where(Intervention.operation_id == op.id,
-                            or_(Intervention.request_id.is_(None), driving_request_visible))
-                     .order_by(Intervention.recorded_at.desc()).limit(20)
-                     .options(lazyload(Intervention.owner))).all()
+                               .where(InformationRequest.id == I.request_id, requests_visible).exists())
+    rows = s.execute(select(I.pillar, I.recorded_at, I.action_sealed, I.uid, DataKey.kek_id, DataKey.wrapped,
+                            User.full_name)
+                     .join(User, User.id == I.owner_id)
+                     .outerjoin(DataKey, DataKey.id == I.data_key_id)
+                     .where(I.operation_id == op.id, or_(I.request_id.is_(None), driving_request_visible))
+                     .order_by(I.recorded_at.desc()).limit(20)).all()
+    return [(r.pillar, opened_text(I.__tablename__, "action", r.uid, r.kek_id, r.wrapped, r.action_sealed, ring),
+             r.full_name, r.recorded_at) for r in rows]
 
 
 def _confirmed_matches(s, op: Operation, within, requests_visible) -> list:
@@ -171,10 +186,11 @@ def show(operation_id: int):
     requests = _requests(s, op, requests_visible)
     nominal_links, withheld_nominals, lro_name = _nominals_and_lro(s, op, within)
     on = today()
+    ring = keyring()
     return render_template("views/operations/show.html", op=op, lro_name=lro_name,
-                           requirements=_requirements(s, op, user), requests=requests,
+                           requirements=_requirements(s, op, user, ring), requests=requests,
                            overdue={r.id for r in requests if InformationRequest.is_overdue(r, on)},
-                           interventions=_interventions(s, op, requests_visible),
+                           interventions=_interventions(s, op, requests_visible, ring),
                            confirmed_matches=_confirmed_matches(s, op, within, requests_visible),
                            nominal_links=nominal_links, withheld_nominals=withheld_nominals,
                            review_status=operation_service.review_status(op, on),
@@ -252,12 +268,18 @@ def decisions(operation_id: int):
     s = db_session()
     kinds = set(s.scalars(select(DecisionLogEntry.subject_type).where(DecisionLogEntry.operation_id == op.id)
                           .distinct()))
-    entries = s.execute(select(DecisionLogEntry, User.full_name.label("decided_by_name"))
-                        .join(User, User.id == DecisionLogEntry.decided_by_id)
-                        .where(DecisionLogEntry.operation_id == op.id,
-                               _decision_visible(op, current_user._get_current_object(), kinds))
-                        .order_by(DecisionLogEntry.decided_at.desc()).limit(500)
-                        .options(lazyload(DecisionLogEntry.decided_by))).all()
+    D = DecisionLogEntry
+    # The columns shown, the rationale opened from its stored parts (services/sealed_rows.py)
+    # with one keyring look-up, rather than an entry object with its data key and decider.
+    rows = s.execute(select(D.decided_at, D.decision, D.rationale_sealed, D.uid, DataKey.kek_id, DataKey.wrapped,
+                            User.full_name)
+                     .join(User, User.id == D.decided_by_id)
+                     .outerjoin(DataKey, DataKey.id == D.data_key_id)
+                     .where(D.operation_id == op.id, _decision_visible(op, current_user._get_current_object(), kinds))
+                     .order_by(D.decided_at.desc()).limit(500)).all()
+    ring = keyring()
+    entries = [(r.decided_at, r.decision, opened_text(D.__tablename__, "rationale", r.uid, r.kek_id, r.wrapped,
+                                                      r.rationale_sealed, ring), r.full_name) for r in rows]
     return render_template("views/operations/decisions.html", op=op, entries=entries)
 
 

@@ -151,6 +151,30 @@ def test_a_decision_of_a_kind_the_log_did_not_hold_when_read_is_left_off(app, cy
         assert shown({"circulation"})  # checked: no circulation it could be hiding
 
 
+def test_a_tampered_rationale_fails_closed_on_the_decision_log(app, cycle, clients):
+    """The log opens rationales from their stored parts: a ciphertext that does not open
+    stops the page (409) and shows none of it, as reading the entry's attribute would."""
+    from sqlalchemy import update
+
+    from gainportal.models import DecisionLogEntry
+
+    with app.app_context():
+        s = db_session()
+        entry = log_decision(s, s.get(Operation, cycle.operation_id), subject_type="operation",
+                             subject_id=cycle.operation_id, decision="reviewed", rationale="TAMPERED-RATIONALE",
+                             by=s.get(User, cycle.lro.id))
+        s.commit()
+        blob = bytearray(entry.rationale_sealed)
+        blob[-1] ^= 1
+        s.execute(update(DecisionLogEntry).where(DecisionLogEntry.id == entry.id).values(rationale_sealed=bytes(blob)))
+        s.commit()
+    client = app.test_client()
+    sign_in(client, cycle.lro)
+    response = client.get(f"/operations/{cycle.operation_id}/decisions")
+    assert response.status_code == 409
+    assert "could not be opened safely" in response.get_data(as_text=True)
+
+
 def test_a_partners_unsent_draft_is_not_on_the_disclosure_schedule(app, cycle, clients):
     """The draft is the partner's alone until they send it (its files are refused for download
     too); the disclosure schedule lists what the force holds."""
