@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from gainportal.models import (
     Answer, AnswerOutcome, InformationRequest, PartnerResponse, RequestState, ResponseState, User,
@@ -30,8 +30,11 @@ class AnswerInput:
 
 
 def current_draft(s: Session, req: InformationRequest) -> PartnerResponse | None:
+    # The caller holds ``req``: the draft's request comes from the session, not joined again
+    # with its operation and agencies (a response has no sealed columns, so no data key).
     return s.scalar(select(PartnerResponse).where(PartnerResponse.request_id == req.id,
-                                                  PartnerResponse.state == ResponseState.DRAFT))
+                                                  PartnerResponse.state == ResponseState.DRAFT)
+                    .options(lazyload(PartnerResponse.request), lazyload(PartnerResponse.data_key)))
 
 
 def submitted_responses(s: Session, req: InformationRequest) -> list[PartnerResponse]:

@@ -14,18 +14,18 @@ from datetime import date, datetime, timedelta
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import aliased
 
 from gainportal.db import db_session
 from gainportal.forms.partner import ActionForm, AnswerForm, DeclineForm, MessageForm
 from gainportal.models import (
-    AnswerOutcome, Attachment, Heading, InformationRequest, PartnerResponse, RequestState, ResponseState, Role,
-    User,
+    Agency, AnswerOutcome, Attachment, Heading, InformationRequest, Operation, PartnerResponse, RequestState,
+    ResponseState, Role, User,
 )
 from gainportal.security.access import PARTNER_ROLES, signed_in
 from gainportal.security.permissions import Action, classifications_within, load_or_404, visible
-from gainportal.services.listing import page_rows
-from gainportal.services import audit, files, requests as request_service, responses
+from gainportal.services import audit, files, request_reading, requests as request_service, responses
 from gainportal.services.dates import today
 from gainportal.services.errors import WorkflowError
 
@@ -123,15 +123,39 @@ def inbox():
         else:
             query = query.where(InformationRequest.deadline >= on,
                                 InformationRequest.deadline <= on + timedelta(days=DUE_SOON_DAYS))
-    total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = _page()
-    # Requests still waiting for an answer first, soonest deadline first.
-    waiting_first = case((InformationRequest.state.in_(OPEN), 0), else_=1)
-    rows = page_rows(s, query.order_by(waiting_first, InformationRequest.deadline, InformationRequest.id),
-                     InformationRequest, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    rows, total = _inbox_page(s, query, page)
     return render_template("views/partner/inbox.html", title="Requests for your agency", requests=rows,
                            total=total, page=page, page_size=PAGE_SIZE, status=status, due=due,
                            status_filters=STATUS_FILTERS, due_filters=DUE_FILTERS)
+
+
+def _inbox_page(s, query, page: int) -> tuple[list, int]:
+    """One page of the inbox and the number of requests in it, from one scan of the agency's
+    requests: the total rides along as a window count (taken before the LIMIT, over rows
+    ``visible_to`` has already filtered), and only the page's rows are joined to the force's
+    name. Rows carry just what the table shows (id, reference, state, dates, force)."""
+    # Requests still waiting for an answer first, soonest deadline first.
+    def order(model):
+        return case((model.state.in_(OPEN), 0), else_=1), model.deadline, model.id
+
+    listed = (query.with_only_columns(InformationRequest.id, func.count().over().label("total"))
+              .order_by(*order(InformationRequest)).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+              .subquery("listed"))
+    shown = aliased(InformationRequest, name="shown")
+    rows = s.execute(
+        select(shown.id, shown.reference, shown.state, shown.deadline, shown.issued_at,
+               Agency.name.label("force"), listed.c.total)
+        .join(listed, listed.c.id == shown.id)
+        .join(Operation, Operation.id == shown.operation_id).join(Agency, Agency.id == Operation.owning_agency_id)
+        .order_by(*order(shown))).all()
+    if rows:
+        return rows, rows[0].total
+    if page == 1:
+        return [], 0
+    # Past the last page: no row to carry the total.
+    everything = query.with_only_columns(InformationRequest.id).subquery()
+    return [], s.scalar(select(func.count()).select_from(everything)) or 0
 
 
 # --- the request page -------------------------------------------------------------------------
@@ -140,9 +164,10 @@ def _load(request_id: int, action: Action = Action.VIEW) -> InformationRequest:
 
 
 def _my_questions(req: InformationRequest):
+    questions = request_reading.questions_of(db_session(), req)
     if _is_spoc():
-        return list(req.questions)
-    return [q for q in req.questions if q.assigned_to_id == current_user.id]
+        return questions
+    return [q for q in questions if q.assigned_to_id == current_user.id]
 
 
 def _values_from_draft(draft: PartnerResponse | None) -> dict[int, dict]:
@@ -170,10 +195,36 @@ def _subject_row(details: dict) -> dict:
     return row
 
 
-def _colleagues(req: InformationRequest) -> list[User]:
-    return list(db_session().scalars(
-        select(User).where(User.agency_id == req.agency_id, User.active.is_(True),
-                           User.role.in_(PARTNER_ROLES)).order_by(User.full_name)))
+def _colleagues(req: InformationRequest) -> list:
+    """Who the SPOC may assign a question to: (id, full_name) rows."""
+    return db_session().execute(
+        select(User.id, User.full_name).where(User.agency_id == req.agency_id, User.active.is_(True),
+                                              User.role.in_(PARTNER_ROLES)).order_by(User.full_name)).all()
+
+
+def _names(user_ids, known) -> dict[int, str]:
+    """Full names of these accounts: from rows already loaded, the rest in one statement."""
+    names = {row.id: row.full_name for row in known}
+    missing = set(user_ids) - set(names) - {None}
+    if missing:
+        names.update(db_session().execute(select(User.id, User.full_name).where(User.id.in_(missing))).tuples().all())
+    return names
+
+
+def _draft_and_latest(s, req: InformationRequest) -> tuple[PartnerResponse | None, PartnerResponse | None]:
+    """The agency's draft, and the latest sent version the viewer's clearance covers (the SPOC
+    may mark a response above a colleague's clearance): one statement for both."""
+    draft = latest = None
+    for response in s.scalars(select(PartnerResponse).where(
+            PartnerResponse.request_id == req.id,
+            or_(PartnerResponse.state == ResponseState.DRAFT,
+                PartnerResponse.classification.in_(classifications_within(current_user))))
+            .order_by(PartnerResponse.version.desc()).options(*request_reading.RESPONSE_ONLY)):
+        if response.state is ResponseState.DRAFT:
+            draft = draft or response
+        else:
+            latest = latest or response
+    return draft, latest
 
 
 def _render(req: InformationRequest, *, values: dict[int, dict] | None = None,
@@ -181,13 +232,8 @@ def _render(req: InformationRequest, *, values: dict[int, dict] | None = None,
             message_form: MessageForm | None = None, idempotency_key: str | None = None, unsent: bool = False):
     s = db_session()
     questions = _my_questions(req)
-    draft = responses.current_draft(s, req)
-    # The SPOC may mark a response above a colleague's clearance: they see only the versions
-    # their clearance covers.
-    latest = s.scalars(select(PartnerResponse).where(
-        PartnerResponse.request_id == req.id, PartnerResponse.state != ResponseState.DRAFT,
-        PartnerResponse.classification.in_(classifications_within(current_user)))
-        .order_by(PartnerResponse.version.desc()).limit(1)).first()
+    draft, latest = _draft_and_latest(s, req)
+    request_reading.with_answers(s, (draft, latest))
     if values is None:
         values = _values_from_draft(draft)
     message_form = message_form or MessageForm(formdata=None)
@@ -210,19 +256,27 @@ def _render(req: InformationRequest, *, values: dict[int, dict] | None = None,
                              .order_by(Attachment.id)):
             if att.question_id in mine:
                 attachments.setdefault(att.question_id, []).append(att)
+    is_open = req.state in OPEN
+    unsent = unsent and not is_open
+    spoc_assigns = _is_spoc() and is_open  # the SPOC's assign form and "Assigned to" lines
+    colleagues = _colleagues(req) if spoc_assigns else []
+    assignees = _names((q.assigned_to_id for q in questions), colleagues) if spoc_assigns else {}
+    # Who sent the latest version: shown with it once the request is no longer open.
+    sent_by = latest.submitted_by_id if latest is not None and not is_open and not unsent else None
     return render_template(
         "views/partner/request.html", title=f"Request {req.reference}", req=req, questions=questions,
         grouped=grouped, subjects=[_subject_row(sub.details or {}) for sub in req.subjects], subject_fields=SUBJECT_FIELDS,
-        force=req.operation.owning_agency.name, is_spoc=_is_spoc(), is_open=req.state in OPEN,
+        force=req.operation.owning_agency.name, is_spoc=_is_spoc(), is_open=is_open,
         draft=draft, draft_version=_draft_version(draft), latest=latest, submitted_answers=submitted_answers,
-        values=values, unsent=unsent and req.state not in OPEN, question_errors=question_errors or {},
+        values=values, unsent=unsent, question_errors=question_errors or {},
         error_list=error_list, has_errors=bool(error_list), message_form=message_form,
         idempotency_key=idempotency_key or uuid.uuid4().hex, attachments=attachments,
         # New on every rendering, even of a form sent back with errors: the partner may then
         # choose another file for a question whose first file was stored.
         upload_token=uuid.uuid4().hex,
         upload_limits=files.UploadLimits.from_settings(_settings()),
-        colleagues=_colleagues(req) if _is_spoc() and req.state in OPEN else [],
+        colleagues=colleagues, assignees=assignees, messages=request_reading.messages_of(s, req),
+        submitted_by=_names([sent_by], []).get(sent_by) if sent_by else None,
         marking=req.classification.value,
     )
 
@@ -371,7 +425,11 @@ def answers(request_id: int):
 
     # Save first, whatever else happens, so nothing typed is lost.
     if req.state in OPEN:
-        saved = {qid: v for qid, v in _values_from_draft(responses.current_draft(s, req)).items()}
+        # Held here, not looked up again: the session keeps loaded rows only while something
+        # refers to them, and the save below would otherwise load the draft's answers again.
+        draft = responses.current_draft(s, req)
+        request_reading.with_answers(s, (draft,))
+        saved = _values_from_draft(draft)
         changed = [
             responses.AnswerInput(q.id, AnswerOutcome(v["outcome"]) if v["outcome"] else None, v["text"])
             for q in questions
@@ -381,11 +439,11 @@ def answers(request_id: int):
         ]
         if changed:
             try:
-                responses.save_draft(s, req, changed, current_user)
+                draft = responses.save_draft(s, req, changed, current_user)
             except WorkflowError as exc:
                 return again(str(exc))
         if _is_spoc() and request.form.get("handling_code"):
-            draft = responses.current_draft(s, req) or responses.save_draft(s, req, [], current_user)
+            draft = draft or responses.save_draft(s, req, [], current_user)
             try:
                 responses.set_handling(s, draft, request.form["handling_code"],
                                        request.form.getlist("handling_conditions"), current_user)

@@ -18,7 +18,7 @@ from gainportal.models import (
 )
 from gainportal.security.access import POLICE_ROLES, signed_in
 from gainportal.security.permissions import Action, classifications_within, load_or_404
-from gainportal.services import access_log, audit, files, question_bank
+from gainportal.services import access_log, audit, files, question_bank, request_reading
 from gainportal.services import requests as request_service
 from gainportal.services import responses as response_service
 from gainportal.services.dates import today
@@ -162,24 +162,38 @@ def show(request_id: int):
     audit.record(s, "information_request_viewed", object_type="information_request", object_id=req.id,
                  handling=request_service.handling_of(req))
     g.audited = True
+    questions = request_reading.questions_of(s, req)
     # A partner may mark its answer above the request: responses beyond the viewer's clearance
     # stay off the page (filtered in SQL, as the attachments that hang off them).
     responses = s.scalars(select(PartnerResponse).where(
         PartnerResponse.request_id == req.id, PartnerResponse.state != ResponseState.DRAFT,
         PartnerResponse.classification.in_(classifications_within(current_user)))
-        .order_by(PartnerResponse.version)).all()
-    owners = s.scalars(select(User).where(User.agency_id == current_user.agency_id, User.active.is_(True),
-                                          User.role.in_(POLICE_ROLES)).order_by(User.full_name)).all()
+        .order_by(PartnerResponse.version).options(*request_reading.RESPONSE_ONLY)).all()
+    request_reading.with_answers(s, responses)
+    by_id = {q.id: q for q in questions}
+    answered = {r.id: sorted(((by_id.get(a.question_id) or a.question, a) for a in r.answers),
+                             key=lambda qa: qa[0].position)
+                for r in responses}
+    can_edit = current_user.role in EDITORS
     intervention_form = InterventionForm()
-    intervention_form.owner_id.choices = [(u.id, u.full_name) for u in owners]
+    intervention_form.owner_id.choices = []
+    if can_edit and req.state in (RequestState.ANSWERED, RequestState.ASSESSED):  # the form is on the page
+        intervention_form.owner_id.choices = [tuple(row) for row in s.execute(
+            select(User.id, User.full_name).where(User.agency_id == current_user.agency_id, User.active.is_(True),
+                                                  User.role.in_(POLICE_ROLES)).order_by(User.full_name))]
     intervention_form.owner_id.data = current_user.id
+    plan_requirement_id = s.scalar(select(CollectionPlanItem.requirement_id).where(
+        CollectionPlanItem.id == req.plan_item_id)) if req.plan_item_id else None
+    back_url = (url_for("operations.requirement", requirement_id=plan_requirement_id) if plan_requirement_id
+                else url_for("operations.show", operation_id=req.operation_id))
     return render_template(
-        "views/requests/show.html", req=req, op=req.operation, responses=responses, today=today(),
+        "views/requests/show.html", req=req, op=req.operation, questions=questions, responses=responses,
+        answered=answered, today=today(), back_url=back_url, messages=request_reading.messages_of(s, req),
         attachments=_attachments_by_response(s, responses),
         findings=request_service.plain_language_findings(req) if req.state is RequestState.DRAFT else {},
         transitions=request_service.TRANSITIONS[req.state], message_form=MessageForm(),
-        intervention_form=intervention_form, decision_form=DecisionForm(), can_edit=current_user.role in EDITORS,
-        can_grade=current_user.role in (Role.ANALYST, Role.SUPERVISOR), form=FlaskForm())
+        intervention_form=intervention_form, can_edit=can_edit,
+        can_grade=current_user.role in (Role.ANALYST, Role.SUPERVISOR))
 
 
 @bp.post("/requests/<int:request_id>/issue")
