@@ -219,3 +219,27 @@ def test_coordinator_table_pages_through_agencies_with_the_total_of_all(app, mak
     past_the_end = client.get("/?page=3").get_data(as_text=True)
     assert "No requests have been issued in this period." in past_the_end
     assert leeds.reference not in first + second and bradford.reference not in first + second
+
+
+def test_agreements_banner_links_the_first_ten_and_counts_the_rest(app, make):
+    from gainportal.db import db_session
+    from gainportal.models import Classification, User
+    from gainportal.services import indoctrination, operations
+
+    force = make.agency(AgencyKind.POLICE_FORCE)
+    lro = make.user(agency=force, role=Role.LRO)
+    analyst = make.user(agency=force, role=Role.ANALYST)
+    with app.app_context():
+        s = db_session()
+        by, who = s.get(User, lro.id), s.get(User, analyst.id)
+        for n in range(12):
+            op = operations.create_operation(s, name=f"Operation {n}", agency=by.agency, lro=by, tier=3,
+                                             ocgm_band=None, p_band=None,
+                                             classification=Classification.OFFICIAL_SENSITIVE, summary=None, by=by)
+            indoctrination.invite(s, op, who, by, notify=False)
+        s.commit()
+    html = client_for(app, analyst).get("/").get_data(as_text=True)
+    banner = html.split('data-testid="pending-signatures"', 1)[1].split("</div>\n  </div>", 1)[0]
+    assert "You have been asked to sign 12 agreements" in banner
+    assert len(re.findall(r'href="/agreements/\d+/sign"', banner)) == 10
+    assert "The other 2 will be listed here as you sign these." in banner
