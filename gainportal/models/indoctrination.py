@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gainportal.db import Base, UTCDateTime, utcnow
@@ -19,7 +19,12 @@ class IndoctrinationAgreement(SealedMixin, Base):
     supersedes the old one: everyone must sign again before seeing anything more."""
 
     __tablename__ = "indoctrination_agreement"
-    __table_args__ = (UniqueConstraint("operation_id", "audience", "version"),)
+    __table_args__ = (UniqueConstraint("operation_id", "audience", "version"),
+                      # The current versions' ids, read by every visibility check without
+                      # touching the rows (which carry the sealed agreement text).
+                      Index("ix_indoctrination_agreement_current", "audience", "id",
+                            postgresql_where=text("superseded_at IS NULL"),
+                            sqlite_where=text("superseded_at IS NULL")))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id", ondelete="CASCADE"), index=True)
@@ -43,7 +48,11 @@ class Indoctrination(Base):
     __tablename__ = "indoctrination"
     __table_args__ = (UniqueConstraint("operation_id", "user_id"),
                       # Every visibility check asks for one person's current or revoked entries.
-                      Index("ix_indoctrination_user_revoked", "user_id", "revoked_at"))
+                      Index("ix_indoctrination_user_revoked", "user_id", "revoked_at"),
+                      # ... and the current ones' operations: answered from the index alone
+                      # (a partner on 600 registers: 600 scattered rows read on every page).
+                      Index("ix_indoctrination_user_current", "user_id", "agreement_id", "expires_at", "operation_id",
+                            postgresql_where=text("revoked_at IS NULL"), sqlite_where=text("revoked_at IS NULL")))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id", ondelete="CASCADE"), index=True)

@@ -32,6 +32,8 @@ class InformationRequest(SealedMixin, Base):
               sqlite_where=text("state IN ('issued', 'acknowledged')")),
         # An operation's requests by state (LRO dashboard counts, the operation page).
         Index("ix_information_request_operation_state", "operation_id", "state"),
+        # An operation's requests issued in a period (the co-ordinator's agency table).
+        Index("ix_information_request_operation_id_issued_at", "operation_id", "issued_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
