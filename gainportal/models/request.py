@@ -34,6 +34,10 @@ class InformationRequest(SealedMixin, Base):
         Index("ix_information_request_operation_state", "operation_id", "state"),
         # An operation's requests issued in a period (the co-ordinator's agency table).
         Index("ix_information_request_operation_id_issued_at", "operation_id", "issued_at"),
+        # A partner's inbox page and its total from the index alone (PostgreSQL carries the two
+        # columns the visibility check reads).
+        Index("ix_information_request_agency_id_state_deadline_id", "agency_id", "state", "deadline", "id",
+              postgresql_include=["classification", "operation_id"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

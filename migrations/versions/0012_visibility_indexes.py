@@ -1,4 +1,5 @@
-"""indexes for the visibility check on every page and the co-ordinator's period table
+"""indexes for the visibility check on every page, the co-ordinator's period table and the
+partner inbox
 
 Revision ID: 0012_visibility_indexes
 Revises: 0011_attachment_upload_token
@@ -22,14 +23,20 @@ INDEXES = [
      "revoked_at IS NULL"),
     ("indoctrination_agreement", "ix_indoctrination_agreement_current", ["audience", "id"], "superseded_at IS NULL"),
     ("information_request", "ix_information_request_operation_id_issued_at", ["operation_id", "issued_at"], None),
+    # The partner inbox's page and total (2,388 -> 200 buffers, 9 -> 1.2 ms once vacuumed).
+    ("information_request", "ix_information_request_agency_id_state_deadline_id",
+     ["agency_id", "state", "deadline", "id"], None),
 ]
+INCLUDE = {"ix_information_request_agency_id_state_deadline_id": ["classification", "operation_id"]}
 
 
 def upgrade() -> None:
     # Plain CREATE INDEX, as in 0008 (no batch mode on SQLite).
     for table, name, columns, where in INDEXES:
-        partial = {"postgresql_where": sa.text(where), "sqlite_where": sa.text(where)} if where else {}
-        op.create_index(name, table, columns, unique=False, **partial)
+        options = {"postgresql_where": sa.text(where), "sqlite_where": sa.text(where)} if where else {}
+        if name in INCLUDE:
+            options["postgresql_include"] = INCLUDE[name]
+        op.create_index(name, table, columns, unique=False, **options)
 
 
 def downgrade() -> None:
