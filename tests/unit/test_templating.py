@@ -2,9 +2,10 @@
 same, and an imported template still sees globals that only the importer had."""
 from __future__ import annotations
 
-from jinja2 import DictLoader, Environment
+import pytest
+from jinja2 import DictLoader, Environment, TemplateSyntaxError
 
-from gainportal.templating import ImportCachingTemplate
+from gainportal.templating import ImportCachingTemplate, compile_all
 
 TEMPLATES = {
     "macros.html": "{% macro hello(name) %}Hello {{ name }}{% endmacro %}"
@@ -49,3 +50,19 @@ def test_a_global_added_to_the_environment_later_behaves_as_in_jinja():
         env.globals["marking_global"] = "SECRET"
         results.append((first, env.get_template("page.html").render(who="Ann")))
     assert results[0] == results[1]
+
+
+def test_compile_all_compiles_every_template_of_the_portal(app):
+    env = app.jinja_env
+    count = compile_all(env)
+    names = env.list_templates(filter_func=lambda n: n.endswith(".html"))
+    assert count == len(names) > 100
+    cached = {key[1] for key in env.cache.keys()} if env.cache is not None else set()
+    assert set(names) <= cached
+
+
+def test_compile_all_stops_on_a_template_that_does_not_compile():
+    env = _env(ImportCachingTemplate)
+    env.loader = DictLoader({**TEMPLATES, "broken.html": "{% if %}"})
+    with pytest.raises(TemplateSyntaxError):
+        compile_all(env)
