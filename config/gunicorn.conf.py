@@ -40,7 +40,9 @@ bind = os.environ.get("GAINPORTAL_BIND", "127.0.0.1:8000")
 # and the bench served more (58 pages/s against 42-48; bench/README.md). nginx absorbs slow
 # clients.
 workers = _int("GAINPORTAL_WORKERS", max(2, 2 * cpus))
-worker_class = "gthread"
+# GAINPORTAL_WORKER_CLASS=sync was tried (bench/README.md): gthread with one thread measured
+# best of the shapes tried (4 x 1 against sync x 4 and gthread 4 x 4, paced national load).
+worker_class = os.environ.get("GAINPORTAL_WORKER_CLASS", "gthread")
 threads = _int("GAINPORTAL_THREADS", 1)
 
 # A request taking longer than this has hung: the worker is killed and replaced (the
