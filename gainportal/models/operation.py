@@ -113,8 +113,14 @@ class Nominal(SealedMixin, Base):
 
     @property
     def display_name(self) -> str:
-        d = self.details or {}
-        return f"{(d.get('surname') or '').upper()}, {d.get('forenames') or ''}".strip(", ")
+        return nominal_display_name(self.details)
+
+
+def nominal_display_name(details: dict | None) -> str:
+    """"SURNAME, Forenames", from a nominal's opened details (lists that read the sealed
+    details without loading the Nominal use it too)."""
+    d = details or {}
+    return f"{(d.get('surname') or '').upper()}, {d.get('forenames') or ''}".strip(", ")
 
 
 class NominalLink(Base):

@@ -18,6 +18,7 @@ from gainportal.forms.common import clean_text
 from gainportal.models import (
     Agency, Answer, InformationRequest, MatchCandidate, Nominal, Operation, PartnerResponse, Role,
 )
+from gainportal.models.operation import nominal_display_name
 from gainportal.models.sealing import DataKey
 from gainportal.security.access import signed_in
 from gainportal.security.matching_rules import nominal_visible
@@ -122,7 +123,7 @@ def _queue_items(s, ids: list[int]) -> list[QueueItem]:
                     source_agency=agency_name, request_reference=req_ref, can_see=can_see)
         if can_see:
             details = opened_json(Nominal.__tablename__, "details", n_uid, n_kek, n_wrapped, n_blob, ring) or {}
-            item.update(nominal_name=_nominal_name(details), nominal_reference=n_ref,
+            item.update(nominal_name=nominal_display_name(details), nominal_reference=n_ref,
                         features=opened_json(MatchCandidate.__tablename__, "features", c_uid, c_kek, c_wrapped,
                                              c_blob, ring) or {})
         by_id[cid] = QueueItem(**item)
@@ -146,11 +147,6 @@ def _answers_waiting(s) -> int:
                     .join(PartnerResponse, PartnerResponse.id == Answer.response_id)
                     .where(*unmatched, PartnerResponse.request_id.in_(visible_requests),
                            PartnerResponse.classification.in_(classifications_within(current_user))))
-
-
-def _nominal_name(details: dict) -> str:
-    # The register's own display rule (Nominal.display_name), applied to the opened details.
-    return Nominal.display_name.fget(SimpleNamespace(details=details))
 
 
 @bp.post("/matches/<int:candidate_id>/<any(confirm, reject):decision>")
