@@ -726,7 +726,8 @@ class Seeder:
         mostly pending review, some confirmed or rejected by an analyst."""
         s, rng, now = self.s, self.rng("matches", batch), self.now
         first, last = f"REQ-SC-{batch * REQUEST_BATCH + 1:06d}", f"REQ-SC-{(batch + 1) * REQUEST_BATCH:06d}"
-        rows = s.execute(select(Answer.id, InformationRequest.operation_id, InformationRequest.created_by_id)
+        rows = s.execute(select(Answer.id, InformationRequest.operation_id, InformationRequest.created_by_id,
+                                Answer.response_id, PartnerResponse.request_id)
                          .join(PartnerResponse, PartnerResponse.id == Answer.response_id)
                          .join(InformationRequest, InformationRequest.id == PartnerResponse.request_id)
                          .where(InformationRequest.reference.between(first, last),
@@ -734,13 +735,14 @@ class Seeder:
                                 PartnerResponse.state != ResponseState.DRAFT)
                          .order_by(Answer.id)).all()
         candidates, sealed = [], []
-        for answer_id, operation_id, lro_id in rows:
+        for answer_id, operation_id, lro_id, response_id, request_id in rows:
             nominals = nominals_of.get(operation_id)
             if not nominals or rng.random() >= 0.35:
                 continue
             status = rng.choices(["pending", "confirmed", "rejected"], [65, 25, 10])[0]
             strong = rng.random() < 0.6
-            candidates.append({"answer_id": answer_id, "nominal_id": rng.choice(nominals), "operation_id": operation_id,
+            candidates.append({"answer_id": answer_id, "response_id": response_id, "request_id": request_id,
+                               "nominal_id": rng.choice(nominals), "operation_id": operation_id,
                                "score": round(rng.uniform(8, 14) if strong else rng.uniform(4, 8), 2),
                                "tier": "strong" if strong else "possible", "relationship_kind": "self",
                                "span_start": None, "span_end": None, "status": status,

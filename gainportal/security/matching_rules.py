@@ -1,10 +1,10 @@
 """Permission rules for cross-match candidates."""
 from __future__ import annotations
 
-from sqlalchemy import false, select
+from sqlalchemy import and_, false, select
 from sqlalchemy.sql import ColumnElement
 
-from gainportal.models import Answer, InformationRequest, MatchCandidate, Operation, PartnerResponse, User
+from gainportal.models import InformationRequest, MatchCandidate, Operation, PartnerResponse, User
 from gainportal.security.permissions import (
     OPERATION_ACTIONS, Action, can, classifications_within, clearance_covers, item_rule, query_rule, visible_to,
 )
@@ -26,11 +26,13 @@ def _match_rule(user: User, action: Action, item: MatchCandidate) -> bool:
 def _match_query(user: User) -> ColumnElement[bool]:
     if Action.MATCH not in OPERATION_ACTIONS.get(user.role, set()):
         return false()
+    # The item rule's terms, reached through the request and response the candidate's
+    # answer belongs to (copied onto the candidate; see MatchCandidate.request_id).
     visible_requests = select(InformationRequest.id).where(visible_to(user, InformationRequest))
-    answers = (select(Answer.id).join(PartnerResponse, PartnerResponse.id == Answer.response_id)
-               .where(PartnerResponse.request_id.in_(visible_requests),
-                      PartnerResponse.classification.in_(classifications_within(user))))
-    return MatchCandidate.answer_id.in_(answers)
+    marking_within = (select(PartnerResponse.id)
+                      .where(PartnerResponse.id == MatchCandidate.response_id,
+                             PartnerResponse.classification.in_(classifications_within(user))))
+    return and_(MatchCandidate.request_id.in_(visible_requests), marking_within.exists())
 
 
 def nominal_visible(user: User, item: MatchCandidate) -> bool:

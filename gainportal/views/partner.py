@@ -207,7 +207,7 @@ def _names(user_ids, known) -> dict[int, str]:
     names = {row.id: row.full_name for row in known}
     missing = set(user_ids) - set(names) - {None}
     if missing:
-        names.update(db_session().execute(select(User.id, User.full_name).where(User.id.in_(missing))).tuples().all())
+        names.update(db_session().execute(select(User.id, User.full_name).where(User.id.in_(missing))).all())
     return names
 
 

@@ -77,3 +77,26 @@ def test_an_sc_analyst_cannot_decide_a_candidate_on_a_raised_answer(app, cycle, 
     sign_in(client, sc)
     response = post_form(client, f"/matches/{cid}/confirm", {"rationale": "Same man"}, form_page="/matches")
     assert response.status_code == 404
+
+
+def test_a_candidate_carries_its_answers_own_request_whatever_its_maker_says(app, cycle, make):
+    """The queue's rule reaches candidates through the request copied onto them: a maker
+    that names another (visible) request must not make a hidden answer's candidate visible."""
+    made = seed(app, cycle)
+    _pending(app, cycle, made)
+    with app.app_context():
+        s = db_session()
+        visible = s.scalars(select(PartnerResponse).where(PartnerResponse.request_id == made["requests"][0])).first()
+        raised = s.scalars(select(PartnerResponse).where(PartnerResponse.request_id == made["requests"][1])).first()
+        wrong = MatchCandidate(answer_id=raised.answers[0].id, nominal_id=made["nominals"][1],
+                               operation_id=cycle.operation_id, score=0.9, tier="strong",
+                               response_id=visible.id, request_id=visible.request_id)
+        s.add(wrong)
+        s.commit()
+        assert (wrong.response_id, wrong.request_id) == (raised.id, raised.request_id)
+        for candidate in s.scalars(select(MatchCandidate)):
+            assert (candidate.response_id, candidate.request_id) == (
+                candidate.answer.response_id, candidate.answer.response.request_id)
+    sc = make.user(agency=cycle.force, role=Role.ANALYST, clearance=Clearance.SC)
+    cycle.indoctrinate(sc)
+    assert RAISED not in _queue(app, sc)
