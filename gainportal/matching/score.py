@@ -221,7 +221,7 @@ def best_name(pairs, view, index, m_sur_bits: float | None = None) -> tuple[floa
         m_sur_bits = name_bits(index, "", m_sur)[0] if m_sur else NAME_CAP
     bits = view.bits  # index.py computes them at build
     if not bits:  # a view made outside an index build
-        bits = view.bits = tuple(name_bits(index, f, s) for f, s in view.names)
+        bits = view.bits = tuple([name_bits(index, f, s) for f, s in view.names])
     names = view.names
     if len(names) == 1 and len(direct) == 1:
         # One name form, one direct reading (most pairs of a re-match): the loops below, unrolled.
