@@ -66,6 +66,11 @@ def extensions() -> list:
 class BuildExt(build_ext):
     """build_ext that records, beside the built extensions, the source digest each was built from."""
 
+    def finalize_options(self):
+        super().finalize_options()
+        if not self.parallel:
+            self.parallel = os.cpu_count() or 1  # seven modules, about 10 s of gcc each
+
     def run(self):
         super().run()
         record: dict[str, str] = {}
