@@ -20,6 +20,7 @@ from gainportal.models import (
 from gainportal.services import answer_matching, responses
 from gainportal.services.responses import AnswerInput
 from gainportal.settings import load_settings
+from gainportal.views import matching as matching_views
 from tests.conftest import TEST_SECRET_KEY, sign_in
 from tests.cycle_factories import Cycle
 from tests.jobs.arrival_world import NAMING_GARY, register_gary
@@ -98,7 +99,10 @@ def test_a_queue_that_is_down_loses_nothing(app, world, settings, caplog):
     assert jobs._sweep(settings) == 0  # nothing left
 
 
-def test_the_waiting_count_covers_only_answers_the_analyst_may_see(app, make, world, settings):
+@pytest.mark.parametrize("listed", [200, 1], ids=["waiting-listed", "backlog"])
+def test_the_waiting_count_covers_only_answers_the_analyst_may_see(app, make, world, settings, monkeypatch, listed):
+    # With a backlog (more waiting than the page names) the count takes the long way round.
+    monkeypatch.setattr(matching_views, "WAITING_LISTED", listed)
     seen, marked_above, other_force = world.draft(issue=True), world.draft(issue=True), Cycle(app, make)
     elsewhere = other_force.draft(issue=True)
     with app.app_context():
