@@ -43,13 +43,18 @@ def submitted_responses(s: Session, req: InformationRequest) -> list[PartnerResp
     ).order_by(PartnerResponse.version)))
 
 
-def _draft_for(s: Session, req: InformationRequest, by: User) -> PartnerResponse:
-    draft = current_draft(s, req)
+_LOOK_IT_UP = object()
+
+
+def _draft_for(s: Session, req: InformationRequest, by: User, draft=_LOOK_IT_UP) -> PartnerResponse:
+    if draft is _LOOK_IT_UP:
+        draft = current_draft(s, req)
     if draft is None:
         version = (s.scalar(select(func.max(PartnerResponse.version))
                             .where(PartnerResponse.request_id == req.id)) or 0) + 1
+        # answers=[]: a new draft has none, known without asking the database after the insert
         draft = PartnerResponse(request_id=req.id, agency_id=req.agency_id, version=version,
-                                state=ResponseState.DRAFT)
+                                state=ResponseState.DRAFT, answers=[])
         try:
             with s.begin_nested():  # two colleagues saving the first draft at once: one row wins
                 s.add(draft)
@@ -60,11 +65,13 @@ def _draft_for(s: Session, req: InformationRequest, by: User) -> PartnerResponse
     return draft
 
 
-def save_draft(s: Session, req: InformationRequest, answers: list[AnswerInput], by: User) -> PartnerResponse:
-    """Keeps whatever was typed, complete or not; nothing is validated away."""
+def save_draft(s: Session, req: InformationRequest, answers: list[AnswerInput], by: User,
+               draft=_LOOK_IT_UP) -> PartnerResponse:
+    """Keeps whatever was typed, complete or not; nothing is validated away. ``draft``: the
+    caller's current_draft(s, req), when it has just looked it up (None: there is none)."""
     if req.state not in requests.OPEN_FOR_PARTNER:
         raise WorkflowError(f"This request is {req.state.label.lower()}, so answers can no longer be saved")
-    draft = _draft_for(s, req, by)
+    draft = _draft_for(s, req, by, draft)
     by_question = {a.question_id: a for a in draft.answers}
     valid_ids = {q.id for q in req.questions}
     for item in answers:

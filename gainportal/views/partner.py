@@ -439,11 +439,11 @@ def answers(request_id: int):
         ]
         if changed:
             try:
-                draft = responses.save_draft(s, req, changed, current_user)
+                draft = responses.save_draft(s, req, changed, current_user, draft=draft)
             except WorkflowError as exc:
                 return again(str(exc))
         if _is_spoc() and request.form.get("handling_code"):
-            draft = draft or responses.save_draft(s, req, [], current_user)
+            draft = draft or responses.save_draft(s, req, [], current_user, draft=None)
             try:
                 responses.set_handling(s, draft, request.form["handling_code"],
                                        request.form.getlist("handling_conditions"), current_user)
@@ -473,7 +473,8 @@ def answers(request_id: int):
         return redirect(url_for(".detail", request_id=req.id) + "#answers")
 
     if req.state in OPEN:
-        errors = _completeness(req, responses.current_draft(s, req))
+        # A file chosen with nothing typed may have started the draft since (_store_uploads).
+        errors = _completeness(req, draft if draft is not None else responses.current_draft(s, req))
         if errors:
             return again(errors=errors)
     # What was typed is committed before the submission starts: if the submission fails in

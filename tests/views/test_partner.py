@@ -341,6 +341,41 @@ def test_no_trace_submit_works_and_shows_read_only(app, world):
     assert 'name="answer-' not in html and "Submit response" not in html
 
 
+def test_a_first_submission_looks_up_its_draft_and_answers_no_more_than_it_must(app, world, monkeypatch):
+    """One form that starts the draft and submits it: the draft is looked up once before the
+    save (the view holds it), never to read the answers it has just been given, and once
+    more by the submission after the draft's commit (it must see what was committed)."""
+    from sqlalchemy import event
+
+    from gainportal.db import get_db
+
+    from gainportal.services import responses
+
+    # Cross-matching after the commit (run at once in tests) reads the answers: not this form's.
+    monkeypatch.setattr(responses, "_match_after_commit", lambda s, response_id: None)
+    q1, q2 = world.req.question_ids
+    client = client_for(app, world.spoc)
+    html = page(client, world.req.id)
+    seen: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        seen.append(" ".join(statement.split()))
+
+    with app.app_context():
+        engine = get_db().engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        response = answers_post(client, world.req.id, {f"outcome-{q1}": "answered", f"answer-{q1}": "Licence in 2023",
+                                                       f"outcome-{q2}": "no_trace"}, action="submit", html=html)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert response.status_code == 302 and state_of(app, world.req.id) is RequestState.ANSWERED
+    draft_lookups = [st for st in seen if st.startswith("SELECT partner_response.id")
+                     and "partner_response.state =" in st]
+    assert len(draft_lookups) == 2, draft_lookups
+    assert not [st for st in seen if st.startswith("SELECT answer.id")], "\n".join(st[:60] for st in seen)
+
+
 def test_same_idempotency_token_twice_makes_one_response(app, world):
     q1, q2 = world.req.question_ids
     client = client_for(app, world.spoc)
