@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import event as sa_event, select, text
+from sqlalchemy import event as sa_event, insert, select, text
 from sqlalchemy.orm import Session
 
 from gainportal.db import savepoint_within, utcnow
@@ -97,7 +97,14 @@ def _link(session: Session, events: list[AuditEvent]) -> None:
         seq += 1
         event.seq, event.prev_hash = seq, prev
         event.hash = prev = compute_hash(event)
-        session.add(event)
+    # A plain INSERT, not the ORM's unit of work (about 1.4 ms of CPU on every page for one
+    # row): nothing reads these objects back, and the rows are written exactly as hashed.
+    session.execute(insert(AuditEvent.__table__), [{column: getattr(event, column) for column in _COLUMNS}
+                                                   for event in events])
+
+
+_COLUMNS = ("seq", "occurred_at", "actor_user_id", "actor_agency_id", "action", "outcome", "object_type",
+            "object_id", "ip", "detail", "handling", "prev_hash", "hash")
 
 
 def _lock_and_read_tail(session: Session):
@@ -124,7 +131,6 @@ def _append_pending(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending:
         _link(session, [event for event, _savepoint in pending])
-        session.flush()
 
 
 @sa_event.listens_for(Session, "after_soft_rollback")
