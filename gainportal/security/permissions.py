@@ -12,7 +12,8 @@ import enum
 from typing import Callable, TypeVar
 
 from flask import abort, g, has_request_context, redirect, request, url_for
-from sqlalchemy import false, select
+from sqlalchemy import Integer, any_, false, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql import ColumnElement
 
 from gainportal.db import db_session
@@ -114,11 +115,32 @@ def indoctrinated(user: User, operation_id: int) -> bool:
     if has_request_context():
         if g.get("ignore_indoctrination"):
             return True
-        cache = g.setdefault("indoctrinated_operations", {})
-        if user.id not in cache:
-            cache[user.id] = set(db_session().scalars(indoctrination.current_operation_ids(user)))
-        return operation_id in cache[user.id]
+        return operation_id in _signed_operations(user)
     return indoctrination.is_current(db_session(), user, operation_id)
+
+
+def _signed_operations(user: User) -> frozenset[int]:
+    """The operations ``user`` holds a current signature for, once per request: item checks
+    and list filters of the same request answer from the same set."""
+    cache = g.setdefault("indoctrinated_operations", {})
+    key = (user.id, indoctrination.audience_for(user))
+    if key not in cache:
+        cache[key] = frozenset(db_session().scalars(indoctrination.current_operation_ids(user)))
+    return cache[key]
+
+
+def signed_operation_filter(column, user: User) -> ColumnElement[bool]:
+    """``column`` holds an operation ``user`` holds a current signature for. In a request the
+    request's set is given as values (on PostgreSQL one array parameter): as a subquery the
+    planner joined every current agreement of the audience (~4,700) on each statement and
+    took 3-4 ms planning it, against about 1 ms each way with the values (dashboard panels at
+    national size)."""
+    if not has_request_context():
+        return column.in_(indoctrination.current_operation_ids(user))
+    ids = sorted(_signed_operations(user))
+    if db_session().get_bind().dialect.name == "postgresql":
+        return column == any_(literal(ids, ARRAY(Integer)))
+    return column.in_(ids)
 
 
 def clearance_covers(user: User, classification: Classification) -> bool:
@@ -159,7 +181,7 @@ def _operation_query(user: User) -> ColumnElement[bool]:
         return false()
     return ((Operation.owning_agency_id == user.agency_id)
             & Operation.classification.in_(classifications_within(user))
-            & Operation.id.in_(indoctrination.current_operation_ids(user)))
+            & signed_operation_filter(Operation.id, user))
 
 
 def visible(model: type[T], user):

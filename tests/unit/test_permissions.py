@@ -2,6 +2,7 @@
 agency x clearance x classification; admins see nothing; ``load_or_404`` hides and audits."""
 from __future__ import annotations
 
+import contextlib
 import itertools
 
 import pytest
@@ -9,6 +10,7 @@ from flask import g
 from sqlalchemy import func, select
 
 from tests.conftest import app_db, sign_in
+from gainportal.db import db_session
 from gainportal.models import Agency, AgencyKind, AuditEvent, Classification, Clearance, Operation, Role, User
 from gainportal.security import access
 from gainportal.security.permissions import Action, can, load_or_404, visible, visible_to
@@ -85,9 +87,12 @@ def expected_visible(world, role, place, clearance) -> set[int]:
             if agency_id == own and cls in COVERS[clearance]}
 
 
+@pytest.mark.parametrize("in_request", [False, True], ids=["app-context", "request"])
 @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
-def test_can_and_visible_to_agree_over_the_grid(app, world, role):
-    with app_db(app) as s:
+def test_can_and_visible_to_agree_over_the_grid(app, world, role, in_request):
+    # In a request the signatures are read once and the filters take them as values; outside
+    # one (jobs, CLI) the filter is a subquery: both must give the same answers.
+    with app_db(app) as s, (app.test_request_context() if in_request else contextlib.nullcontext()):
         ops = s.scalars(select(Operation)).all()
         assert len(ops) == 8
         for place, clearance in itertools.product(PLACES, Clearance):
@@ -209,6 +214,27 @@ def test_load_or_404_hides_and_audits(item_route, make, world):
                                                    AuditEvent.object_id == "test_operation")).all()
         assert all(e.actor_user_id not in (outsider.id, low.id) or "999999" in e.detail or "abc" in e.detail
                    for e in views)
+
+
+def test_in_a_request_lists_and_item_checks_answer_from_the_same_signatures(app, world):
+    """Read once per request: a revocation bites on the next request, for lists and single
+    items alike (never one without the other within a page)."""
+    def counted(s, user):
+        return s.scalar(select(func.count()).select_from(Operation).where(visible_to(user, Operation)))
+
+    user_id, op_id = world["users"][(Role.LRO, "owning_force", Clearance.DV)], next(iter(world["ops"]))
+    with app.test_request_context():
+        s = db_session()
+        user, op = s.get(User, user_id), s.get(Operation, op_id)
+        assert counted(s, user) == 4 and can(user, Action.VIEW, op)
+        indoctrination.revoke(s, indoctrination.record_for(s, op.id, user), "Left the team", user)
+        s.flush()
+        assert counted(s, user) == 4 and can(user, Action.VIEW, op)
+        s.commit()
+    with app.test_request_context():
+        s = db_session()
+        user, op = s.get(User, user_id), s.get(Operation, op_id)
+        assert counted(s, user) == 3 and not can(user, Action.VIEW, op)
 
 
 def test_without_a_current_signature_nothing_is_visible(app, world):

@@ -28,11 +28,12 @@ SEED = 11
 SLACK = 2
 # Dashboards: every statement in all, sign-in session and audit included. SQLite runs two more
 # per page than PostgreSQL, and one more again for the co-ordinator's medians (PostgreSQL takes
-# them in the table's own query). Each panel is one query with its counts, so a statement over
-# these is a new panel or a regression.
-DASHBOARD_CEILING = {"sqlite": {"lro": 8, "analyst": 8, "supervisor": 8, "gain_coordinator": 8,
+# them in the table's own query). Police dashboards read once the operations the person holds
+# a current signature for, which every panel's filter then takes as values. Each panel is one
+# query with its counts, so a statement over these is a new panel or a regression.
+DASHBOARD_CEILING = {"sqlite": {"lro": 9, "analyst": 9, "supervisor": 9, "gain_coordinator": 9,
                                 "partner_spoc": 6, "partner_user": 6},
-                     "postgresql": {"lro": 6, "analyst": 5, "supervisor": 5, "gain_coordinator": 5,
+                     "postgresql": {"lro": 7, "analyst": 6, "supervisor": 6, "gain_coordinator": 6,
                                     "partner_spoc": 4, "partner_user": 4}}
 
 
