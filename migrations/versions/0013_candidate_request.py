@@ -35,6 +35,11 @@ def upgrade() -> None:
                                     'information_request', ['request_id'], ['id'], ondelete='CASCADE')
         batch_op.create_index(batch_op.f('ix_match_candidate_response_id'), ['response_id'], unique=False)
         batch_op.create_index('ix_match_candidate_request_id_status', ['request_id', 'status'], unique=False)
+    if op.get_bind().dialect.name == "postgresql":
+        # The queue's plan depends on the new column's statistics: gather them now rather than
+        # leave the first pages after the deploy to autovacuum's timing (or to none, where it
+        # is off).
+        op.execute("ANALYZE match_candidate")
 
 
 def downgrade() -> None:
