@@ -13,16 +13,10 @@ from gainportal.models.enums import AgencyKind, Clearance
 from gainportal.security.access import signed_in
 from gainportal.services import accounts, audit
 from gainportal.services.accounts import AccountError
+from gainportal.views.paging import requested_page
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
-
-
-def _page() -> int:
-    try:
-        return max(1, min(int(request.args.get("page", 1)), 10_000))
-    except ValueError:
-        return 1
 
 
 @bp.get("/users")
@@ -41,7 +35,7 @@ def users():
     if agency_id:
         where.append(User.agency_id == agency_id)
     total = s.scalar(select(func.count(User.id)).where(*where))
-    page = _page()
+    page = requested_page()
     rows = s.execute(select(User.id, User.full_name, User.email, User.role, User.clearance, User.active,
                             Agency.name.label("agency"))
                      .join(Agency, Agency.id == User.agency_id).where(*where)

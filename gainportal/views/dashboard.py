@@ -26,6 +26,7 @@ from gainportal.security.access import signed_in
 from gainportal.security.permissions import visible_to
 from gainportal.services.dates import today
 from gainportal.views.partner import DUE_SOON_DAYS, deadline_tag, long_date, status_tag
+from gainportal.views.paging import requested_page
 
 bp = Blueprint("dashboard", __name__)
 IR = InformationRequest
@@ -172,13 +173,6 @@ def _medians(conditions, agency_ids: list[int]) -> dict[int, float]:
     return {agency_id: float(value) for agency_id, value in db_session().execute(middle) if agency_id in wanted}
 
 
-def _page() -> int:
-    try:
-        return max(1, min(int(request.args.get("page", 1)), 10_000))
-    except ValueError:
-        return 1
-
-
 def _coordinator():
     s = db_session()
     on = today()
@@ -188,7 +182,7 @@ def _coordinator():
     if PERIODS[period] is not None:
         conditions.append(IR.issued_at >= utcnow() - timedelta(days=PERIODS[period]))
 
-    page = _page()
+    page = requested_page()
     columns = list(STATE_COUNTS)
     postgresql = _on_postgresql()
     if postgresql:

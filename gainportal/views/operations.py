@@ -23,17 +23,11 @@ from gainportal.services import requirements as requirement_service
 from gainportal.services.dates import today
 from gainportal.services.sealed_rows import opened_text
 from gainportal.services.errors import WorkflowError
+from gainportal.views.paging import requested_page
 
 bp = Blueprint("operations", __name__)
 PAGE_SIZE = 25
 EDITORS = (Role.LRO, Role.SUPERVISOR)
-
-
-def _page() -> int:
-    try:
-        return max(1, min(int(request.args.get("page", 1)), 100_000))
-    except ValueError:
-        return 1
 
 
 def _form_error(form, field: str, message: str) -> None:
@@ -55,7 +49,7 @@ def index():
         query = query.where(Operation.lro_id == current_user.id)
     if request.args.get("review") == "overdue":
         query = query.where(Operation.next_review_due < today())
-    page = _page()
+    page = requested_page()
     # The columns the list shows, and the total from the same statement (a window count is
     # taken before the LIMIT): no Operation objects with their agency and data key joined.
     listed = query.with_only_columns(

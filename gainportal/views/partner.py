@@ -28,6 +28,7 @@ from gainportal.security.permissions import Action, classifications_within, load
 from gainportal.services import audit, files, request_reading, requests as request_service, responses
 from gainportal.services.dates import today
 from gainportal.services.errors import WorkflowError
+from gainportal.views.paging import requested_page
 
 bp = Blueprint("partner", __name__, url_prefix="/partner")
 PAGE_SIZE = 25
@@ -96,13 +97,6 @@ def _settings():
     return current_app.config["SETTINGS"]
 
 
-def _page() -> int:
-    try:
-        return max(1, min(int(request.args.get("page", 1)), 10_000))
-    except ValueError:
-        return 1
-
-
 # --- inbox ------------------------------------------------------------------------------------
 @bp.get("/requests")
 @signed_in(*PARTNER_ROLES)
@@ -123,7 +117,7 @@ def inbox():
         else:
             query = query.where(InformationRequest.deadline >= on,
                                 InformationRequest.deadline <= on + timedelta(days=DUE_SOON_DAYS))
-    page = _page()
+    page = requested_page()
     rows, total = _inbox_page(s, query, page)
     return render_template("views/partner/inbox.html", title="Requests for your agency", requests=rows,
                            total=total, page=page, page_size=PAGE_SIZE, status=status, due=due,
