@@ -101,8 +101,7 @@ def _queue_items(s, ids: list[int]) -> list[QueueItem]:
                Nominal.classification, Nominal.reference, Nominal.uid, Nominal.details_sealed,
                nominal_key.kek_id, nominal_key.wrapped, InformationRequest.reference, Agency.name)
         .join(Answer, Answer.id == MatchCandidate.answer_id)
-        .join(PartnerResponse, PartnerResponse.id == Answer.response_id)
-        .join(InformationRequest, InformationRequest.id == PartnerResponse.request_id)
+        .join(InformationRequest, InformationRequest.id == MatchCandidate.request_id)  # the answer's, copied
         .join(Agency, Agency.id == InformationRequest.agency_id)
         .join(Nominal, Nominal.id == MatchCandidate.nominal_id)
         .outerjoin(candidate_key, candidate_key.id == MatchCandidate.data_key_id)
