@@ -646,7 +646,8 @@ class Seeder:
                               "requirement_id": requirements[op.index], "state": ReferralState.ACCEPTED,
                               "merged_into_id": None, "referred_by_id": self.user_ids[op.lro],
                               "decided_by_id": coordinator, "created_at": created,
-                              "decided_at": created + timedelta(days=1), "uid": _uid(rng)})
+                              "decided_at": created + timedelta(days=1), "classification": op.classification,
+                              "uid": _uid(rng)})
             r_sealed.append({"concern": f"Check the {rng.choice(SURNAMES)} family and their businesses with GAIN members",
                              "rationale": "Fits the regional labour exploitation theme"})
             closed = rng.random() < 0.2

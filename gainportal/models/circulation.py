@@ -84,6 +84,11 @@ class GainReferral(SealedMixin, Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The concern's marking: an operation's referral describes the operation, so it carries
+    # the operation's marking; a partner's own concern is OFFICIAL-SENSITIVE. Whoever reads
+    # the concern (the co-ordinator included) must be cleared for it.
+    classification: Mapped[Classification] = mapped_column(
+        enum_column(Classification), default=Classification.OFFICIAL_SENSITIVE)
     concern_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     concern = SealedText()
     rationale_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -16,7 +16,8 @@ Who sees what:
   made for an operation they must hold a current signature on that operation's partner
   agreement (the list of checks shows only reference and deadline, like the request inbox).
   Partner users (not SPOCs) do not answer circulations.
-- Clearance must cover the circulation's classification, for everyone.
+- Clearance must cover the circulation's classification, for everyone, and a referral's
+  (the marking of the operation it came from, or OFFICIAL-SENSITIVE for a partner's own).
 """
 from __future__ import annotations
 
@@ -57,6 +58,8 @@ def _visible_operation_ids(user: User):
 # --- referrals ------------------------------------------------------------------------------------
 @item_rule(GainReferral)
 def _referral_rule(user: User, action: Action, referral: GainReferral) -> bool:
+    if not clearance_covers(user, referral.classification):
+        return False
     if _is_coordinator(user):
         return action in COORDINATOR_ACTIONS and referral.gain_agency_id == user.agency_id
     if user.role is Role.PARTNER_SPOC:
@@ -66,6 +69,10 @@ def _referral_rule(user: User, action: Action, referral: GainReferral) -> bool:
 
 @query_rule(GainReferral)
 def _referral_query(user: User) -> ColumnElement[bool]:
+    return and_(GainReferral.classification.in_(classifications_within(user)), _referral_scope(user))
+
+
+def _referral_scope(user: User) -> ColumnElement[bool]:
     if _is_coordinator(user):
         return GainReferral.gain_agency_id == user.agency_id
     if user.role is Role.PARTNER_SPOC:

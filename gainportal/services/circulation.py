@@ -79,10 +79,13 @@ def refer(s: Session, *, gain_agency: Agency, concern: str, by: User, requiremen
         raise WorkflowError("Select the requirement this referral serves" if requirement is None
                             else "Partners refer their own concern, not an operation's requirement")
     concern = _required(concern, "Describe the concern and what you need checked")
+    operation = requirement.operation if requirement is not None else None
     referral = GainReferral(reference=_reference(s, GainReferral, "GAIN"), gain_agency_id=gain_agency.id,
                             referring_agency_id=by.agency_id, referred_by_id=by.id,
                             operation_id=getattr(requirement, "operation_id", None),
-                            requirement_id=getattr(requirement, "id", None), state=ReferralState.SUBMITTED)
+                            requirement_id=getattr(requirement, "id", None), state=ReferralState.SUBMITTED,
+                            classification=operation.classification if operation is not None
+                            else Classification.OFFICIAL_SENSITIVE)
     s.add(referral)
     s.flush()
     referral.concern = concern
@@ -90,8 +93,12 @@ def refer(s: Session, *, gain_agency: Agency, concern: str, by: User, requiremen
     audit.record(s, "gain_referral_submitted", object_type="gain_referral", object_id=referral.id,
                  detail={"gain_agency_id": gain_agency.id, "operation_id": referral.operation_id,
                          "from_partner": by.role.is_partner}, actor=by)
+    from gainportal.security.permissions import clearance_covers  # the rules import this module's models
+
     for coordinator in _users(s, gain_agency.id, Role.GAIN_COORDINATOR):
-        notifications.queue(s, coordinator, "gain_referral", dedupe_key=f"gain-referral:{referral.id}:{coordinator.id}")
+        if clearance_covers(coordinator, referral.classification):  # told only of what they may open
+            notifications.queue(s, coordinator, "gain_referral",
+                                dedupe_key=f"gain-referral:{referral.id}:{coordinator.id}")
     return referral
 
 

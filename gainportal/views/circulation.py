@@ -146,7 +146,7 @@ def referral(referral_id: int):
             return redirect(url_for(".referral", referral_id=ref.id))
     circulations = s.scalars(visible(Circulation, current_user).where(Circulation.referral_id == ref.id)).unique().all()
     return render_template("views/circulation/referral.html", title=f"Referral {ref.reference}", ref=ref, form=form,
-                           circulations=circulations)
+                           circulations=circulations, marking=ref.classification.value)
 
 
 @bp.route("/gain/referrals/<int:referral_id>/circulate", methods=["GET", "POST"])

@@ -365,3 +365,40 @@ def test_a_circulations_page_does_not_query_once_per_agency(app, make):
             event.remove(engine, "before_cursor_execute", count)
     # Four agencies with answers and hits load their follow-up requests in one more statement.
     assert statements[four] <= statements[one] + 1, statements
+
+
+def test_a_referral_carries_its_operations_marking_and_only_the_cleared_see_it(app, make):
+    """An LRO's referral describes a SECRET operation: a BPSS co-ordinator of the unit is not
+    told of it, does not see it listed and gets 404 for it; an SC co-ordinator does. A
+    partner's own concern (OFFICIAL-SENSITIVE) reaches both."""
+    from gainportal.models import Classification, Clearance, Operation
+    from gainportal.models.circulation import GainReferral
+
+    gain = Gain(app, make)
+    bpss = make.user(agency=gain.rocu, role=Role.GAIN_COORDINATOR, clearance=Clearance.BPSS)
+    with app.app_context():
+        s = db_session()
+        s.get(Operation, gain.cycle.operation_id).classification = Classification.SECRET
+        s.commit()
+    secret = gain.referral(accept=False)
+    spoc = _client(app, gain.spocs[2])
+    assert post_form(spoc, "/partner/gain/refer", {"gain_agency_id": str(gain.rocu.id),
+                                                   "concern": "Workers sleeping above the takeaway"}).status_code == 302
+    with app.app_context():
+        s = db_session()
+        own = s.scalar(select(GainReferral.id).where(GainReferral.operation_id.is_(None)))
+        markings = dict(s.execute(select(GainReferral.id, GainReferral.classification)).all())
+        assert markings == {secret: Classification.SECRET, own: Classification.OFFICIAL_SENSITIVE}
+        told = {(n.user_id, n.dedupe_key) for n in s.scalars(select(Notification).where(Notification.kind == "gain_referral"))}
+    assert (gain.coordinator.id, f"gain-referral:{secret}:{gain.coordinator.id}") in told
+    assert not any(user_id == bpss.id and key.startswith(f"gain-referral:{secret}:") for user_id, key in told)
+    assert (bpss.id, f"gain-referral:{own}:{bpss.id}") in told
+
+    cleared, uncleared = _client(app, gain.coordinator), _client(app, bpss)
+    assert cleared.get(f"/gain/referrals/{secret}").status_code == 200
+    assert uncleared.get(f"/gain/referrals/{secret}").status_code == 404
+    assert uncleared.get(f"/gain/referrals/{own}").status_code == 200
+    with app.app_context():
+        reference = db_session().get(GainReferral, secret).reference
+    assert reference in cleared.get("/gain").get_data(as_text=True)
+    assert reference not in uncleared.get("/gain").get_data(as_text=True)
