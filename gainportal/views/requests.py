@@ -349,6 +349,11 @@ def disclosure(request_id: int):
         PartnerResponse.request_id == req.id, PartnerResponse.state != ResponseState.DRAFT,
         PartnerResponse.classification.in_(classifications_within(current_user)))
         .order_by(PartnerResponse.version)).all()
+    # Responses marked above the viewer's clearance stay off the schedule; the schedule says
+    # so, so that it is never taken for complete by a disclosure officer who cannot see them.
+    withheld = s.scalar(select(func.count()).select_from(PartnerResponse).where(
+        PartnerResponse.request_id == req.id, PartnerResponse.state != ResponseState.DRAFT,
+        PartnerResponse.classification.not_in(classifications_within(current_user)))) or 0
     decisions = s.scalars(select(DecisionLogEntry).where(
         DecisionLogEntry.subject_type == "information_request", DecisionLogEntry.subject_id == req.id)).all()
     events = s.scalar(select(func.count()).select_from(AuditEvent).where(
@@ -358,4 +363,4 @@ def disclosure(request_id: int):
     g.audited = True
     return render_template("views/requests/disclosure.html", req=req, op=req.operation, responses=responses,
                            attachments=_attachments_by_response(s, responses), decisions=decisions,
-                           audit_events=events, kinds=DISCLOSURE_KINDS, form=FlaskForm())
+                           audit_events=events, kinds=DISCLOSURE_KINDS, form=FlaskForm(), withheld=withheld)

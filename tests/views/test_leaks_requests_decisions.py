@@ -65,6 +65,20 @@ def test_a_response_marked_above_clearance_stays_off_the_request_pages(app, cycl
     assert RAISED in _get(app, dv, f"/requests/{rid}{page}", clients)
 
 
+def test_the_disclosure_schedule_says_when_it_is_incomplete(app, cycle, make, clients):
+    """A disclosure officer who cannot see a response must not take the schedule for complete."""
+    made = seed(app, cycle)
+    rid = made["requests"][0]
+    assert "disclosure-withheld" not in _get(app, cycle.lro, f"/requests/{rid}/disclosure", clients)
+    _raise_one_response(app, rid)
+    text = _get(app, cycle.lro, f"/requests/{rid}/disclosure", clients)
+    assert "This schedule is not complete: 1 response is marked above your clearance and not listed." in text
+    assert RAISED not in text
+    dv = make.user(agency=cycle.force, role=Role.LRO, clearance=Clearance.DV)
+    cycle.indoctrinate(dv)
+    assert "disclosure-withheld" not in _get(app, dv, f"/requests/{rid}/disclosure", clients)
+
+
 def _hidden_decisions(app, cycle, made) -> None:
     with app.app_context():
         s = db_session()
