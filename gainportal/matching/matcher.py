@@ -193,6 +193,58 @@ def _name_ids_within(index: CandidateIndex, entry: _NameEntry, allowed) -> set[i
     return out
 
 
+# Name-side positions up to which each is tested against the mention's DOB on its own
+# (dob_allowed_among) rather than intersected with the whole dob_allowed() set.
+DIRECT_DOB_MAX = 200
+
+
+def _name_ids_dob(index: CandidateIndex, entry: _NameEntry, v: MentionView, id_keys) -> set[int]:
+    """(_name_ids(index, entry) | the id_keys' positions) & index.dob_allowed(...) for a
+    mention with an exact DOB. When the name keys reach few positions, those are tested one
+    by one (the same set, tested against the general path) instead of building the DOB side."""
+    get = index.postings.get
+    d, sw, pc, ak = v.dob_s, v.dob_sw, v.postcode, v.address_key
+    plain = [h for h in map(get, entry.plain) if h]
+    fsets = [fs for fs in map(index.fset, entry.fkeys) if fs] if entry.fkeys else []
+    size = 0
+    for h in plain:
+        size += len(h)
+    for fs in fsets:
+        size += len(fs)
+    if size > DIRECT_DOB_MAX:
+        return _name_ids_dob_general(index, entry, v, id_keys)
+    hits = [h for h in map(get, id_keys) if h]
+    got = index.dob_allowed_among(plain + fsets + hits, d, sw, pc, ak)
+    if got is None:  # a register DOB the byte test does not cover
+        return _name_ids_dob_general(index, entry, v, id_keys)
+    ids: set[int] = set()
+    n_plain = len(plain)
+    for h in got[:n_plain]:
+        ids.update(h)
+    if fsets:
+        views, surnames = index.views, entry.surnames
+        # A position the plain keys reached is in; any other is in if the screen passes
+        # (the same test whichever key reached it first).
+        for h in got[n_plain:n_plain + len(fsets)]:
+            for i in h:
+                if i not in ids and _f_screen(surnames, views[i].names):
+                    ids.add(i)
+    for h in got[n_plain + len(fsets):]:
+        ids.update(h)
+    return ids
+
+
+def _name_ids_dob_general(index: CandidateIndex, entry: _NameEntry, v: MentionView, id_keys) -> set[int]:
+    allowed = index.dob_allowed(v.dob_s, v.dob_sw, v.postcode, v.address_key)
+    ids = _name_ids_within(index, entry, allowed)
+    get = index.postings.get
+    for k in id_keys:
+        hit = get(k)
+        if hit:
+            ids.update(allowed.intersection(hit))
+    return ids
+
+
 def _f_screen(surnames, names) -> bool:
     """The test _name_ids() applies to a forename-code hit: a register surname of the
     nominal (any name form) near one of the mention's surnames."""
@@ -238,12 +290,7 @@ class Matcher:
         if d:
             # The DOB disagrees and it is not the address: never shown (score.py tiers). Only
             # the positions such a DOB allows are looked at, before any name comparison.
-            allowed = index.dob_allowed(d, v.dob_sw, v.postcode, v.address_key)
-            ids = _name_ids_within(index, entry, allowed)
-            for k in id_keys:
-                hit = get(k)
-                if hit:
-                    ids.update(allowed.intersection(hit))
+            ids = _name_ids_dob(index, entry, v, id_keys)
         else:
             ids = entry.ids
             if ids is None:
