@@ -149,6 +149,10 @@ class DecisionLogEntry(SealedMixin, Base):
     decision: Mapped[str] = mapped_column(String(80))
     decided_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     decided_at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
+    # The subject's marking when the decision was logged, where the subject carries its own:
+    # the rationale may quote it, and it stays hidden from people not cleared for it after
+    # the subject itself is gone (a link removed). None: the operation's rules alone.
+    classification: Mapped[Classification | None] = mapped_column(enum_column(Classification), nullable=True)
     rationale_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     rationale = SealedText()
 

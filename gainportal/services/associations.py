@@ -71,7 +71,7 @@ def record_link(s: Session, first: Nominal, second: Nominal, relationship: str, 
                          "match_candidate_id": candidate_id}, actor=by)
     if operation is not None:
         log_decision(s, operation, subject_type="nominal_association", subject_id=link.id,
-                     decision="nominal_link_recorded", rationale=rationale, by=by)
+                     decision="nominal_link_recorded", rationale=rationale, by=by, marking=link.classification)
     return link
 
 
@@ -85,7 +85,7 @@ def remove_link(s: Session, link: NominalAssociation, *, by: User, reason: str,
                                                    "other_id": link.other_id}, actor=by)
     if operation is not None:
         log_decision(s, operation, subject_type="nominal_association", subject_id=link.id,
-                     decision="nominal_link_removed", rationale=reason, by=by)
+                     decision="nominal_link_removed", rationale=reason, by=by, marking=link.classification)
     s.delete(link)
     s.flush()
 
@@ -112,7 +112,7 @@ def record_ocg_link(s: Session, op: Operation, other: Operation, kind: Operation
                  handling=_handling(link) | {"operation_id": op.id},
                  detail={"kind": kind.value, "operation_id": a_id, "other_id": b_id}, actor=by)
     log_decision(s, op, subject_type="operation_association", subject_id=link.id, decision="ocg_link_recorded",
-                 rationale=note, by=by)
+                 rationale=note, by=by, marking=link.classification)
     return link
 
 
@@ -125,7 +125,7 @@ def remove_ocg_link(s: Session, link: OperationAssociation, op: Operation, *, by
                  detail={"kind": link.kind.value, "operation_id": link.operation_id, "other_id": link.other_id},
                  actor=by)
     log_decision(s, op, subject_type="operation_association", subject_id=link.id, decision="ocg_link_removed",
-                 rationale=reason, by=by)
+                 rationale=reason, by=by, marking=link.classification)
     s.delete(link)
     s.flush()
 

@@ -21,11 +21,13 @@ def handling_of(op: Operation) -> dict:
 
 
 def log_decision(s: Session, op: Operation, *, subject_type: str, subject_id: int | None, decision: str,
-                 rationale: str, by: User) -> DecisionLogEntry:
+                 rationale: str, by: User, marking: Classification | None = None) -> DecisionLogEntry:
+    """``marking``: the subject's own marking, for subjects that carry one (kept on the entry,
+    so the entry stays as restricted as its subject after the subject is removed)."""
     if not (rationale or "").strip():
         raise WorkflowError("Enter the reason for this decision")
     entry = DecisionLogEntry(operation_id=op.id, subject_type=subject_type, subject_id=subject_id,
-                             decision=decision, decided_by_id=by.id)
+                             decision=decision, decided_by_id=by.id, classification=marking)
     entry.rationale = rationale.strip()
     s.add(entry)
     s.flush()

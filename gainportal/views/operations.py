@@ -252,6 +252,8 @@ def _decision_visible(op: Operation, user, kinds: set[str]):
     unchecked = [kind for kind in hidden_when if kind not in kinds]
     if unchecked:
         hidden.append(D.subject_type.in_(unchecked))
+    # The entry's own marking (its subject's when logged) holds after the subject is gone.
+    hidden.append(and_(D.classification.is_not(None), D.classification.not_in(within)))
     return ~or_(*hidden)
 
 

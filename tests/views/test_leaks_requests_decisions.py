@@ -224,3 +224,28 @@ def test_who_has_seen_leaves_off_views_of_a_response_above_clearance(app, cycle,
         s.commit()
     text = _get(app, cycle.lro, f"/requests/{rid}/seen-by", clients)
     assert "Dora Vetted" not in text
+
+
+def test_a_removed_links_decisions_stay_as_restricted_as_the_link(app, cycle, make, clients):
+    """Decisions about a TOP SECRET link between two visible nominals: hidden from the SC
+    officer while the link exists, and still hidden once it has been removed (the entries
+    keep the link's marking); a DV analyst sees them throughout."""
+    from gainportal.models import NominalAssociation
+    from gainportal.services import associations
+    from tests.products_factories import seed_links
+
+    seed_links(app, cycle, seed(app, cycle))
+    dv = make.user(agency=cycle.force, role=Role.ANALYST, clearance=Clearance.DV)
+    cycle.indoctrinate(dv)
+    with app.app_context():
+        s = db_session()
+        link = s.scalar(select(NominalAssociation).where(NominalAssociation.classification == Classification.TOP_SECRET,
+                                                         NominalAssociation.nominal_id.in_(
+                                                             select(NominalAssociation.nominal_id))).limit(1))
+        assert link is not None
+        associations.remove_link(s, link, by=s.get(User, dv.id), reason="TS-LINK-REMOVAL-REASON",
+                                 operation=s.get(Operation, cycle.operation_id))
+        s.commit()
+    decisions = f"/operations/{cycle.operation_id}/decisions"
+    assert "TS-LINK-REMOVAL-REASON" not in _get(app, cycle.lro, decisions, clients)
+    assert "TS-LINK-REMOVAL-REASON" in _get(app, dv, decisions, clients)
