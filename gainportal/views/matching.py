@@ -27,7 +27,7 @@ from gainportal.security.sealing import keyring
 from gainportal.services import audit, answer_matching, nominal_register
 from gainportal.services.sealed_rows import opened_json, opened_text
 from gainportal.services.operations import log_decision
-from gainportal.views.paging import requested_page
+from gainportal.views.paging import page_total, requested_page
 
 bp = Blueprint("matching", __name__)
 log = logging.getLogger("gainportal.matching")
@@ -77,13 +77,10 @@ def queue():
                .where(visible_to(current_user, MatchCandidate), MatchCandidate.status == "pending"))
     rows = s.execute(pending.order_by(MatchCandidate.tier.desc(), MatchCandidate.score.desc(), MatchCandidate.id)
                      .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    if rows or page == 1:
-        total = rows[0].total if rows else 0
-    else:  # past the last page: no row to carry the total
-        total = s.scalar(select(func.count()).select_from(pending.with_only_columns(MatchCandidate.id).subquery()))
     return render_template("views/matching/queue.html", items=_queue_items(s, [r.id for r in rows]),
                            form=FlaskForm(), rematch=_rematch_progress(), waiting=_answers_waiting(s),
-                           page=page, page_size=PAGE_SIZE, total=total)
+                           page=page, page_size=PAGE_SIZE,
+                           total=page_total(s, rows, page, pending, MatchCandidate.id))
 
 
 def _queue_items(s, ids: list[int]) -> list[QueueItem]:

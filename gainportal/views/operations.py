@@ -23,7 +23,7 @@ from gainportal.services import requirements as requirement_service
 from gainportal.services.dates import today
 from gainportal.services.sealed_rows import opened_text
 from gainportal.services.errors import WorkflowError
-from gainportal.views.paging import requested_page
+from gainportal.views.paging import page_total, requested_page
 
 bp = Blueprint("operations", __name__)
 PAGE_SIZE = 25
@@ -57,14 +57,9 @@ def index():
         Operation.next_review_due, Operation.classification, func.count().over().label("total"))
     rows = s.execute(listed.order_by(Operation.next_review_due.asc().nulls_last(), Operation.reference)
                      .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    if rows:
-        total = rows[0].total
-    elif page == 1:
-        total = 0
-    else:  # past the last page: nothing to take the window count from
-        total = s.scalar(select(func.count()).select_from(query.with_only_columns(Operation.id).subquery()))
     on = today()
-    return render_template("views/operations/index.html", operations=rows, total=total, page=page,
+    return render_template("views/operations/index.html", operations=rows, page=page,
+                           total=page_total(s, rows, page, query, Operation.id),
                            page_size=PAGE_SIZE, q=q, tier=tier,
                            status={r.id: operation_service.review_status(r, on) for r in rows})
 

@@ -28,7 +28,7 @@ from gainportal.security.permissions import Action, classifications_within, load
 from gainportal.services import audit, files, request_reading, requests as request_service, responses
 from gainportal.services.dates import today
 from gainportal.services.errors import WorkflowError
-from gainportal.views.paging import requested_page
+from gainportal.views.paging import page_total, requested_page
 
 bp = Blueprint("partner", __name__, url_prefix="/partner")
 PAGE_SIZE = 25
@@ -143,13 +143,7 @@ def _inbox_page(s, query, page: int) -> tuple[list, int]:
         .join(listed, listed.c.id == shown.id)
         .join(Operation, Operation.id == shown.operation_id).join(Agency, Agency.id == Operation.owning_agency_id)
         .order_by(*order(shown))).all()
-    if rows:
-        return rows, rows[0].total
-    if page == 1:
-        return [], 0
-    # Past the last page: no row to carry the total.
-    everything = query.with_only_columns(InformationRequest.id).subquery()
-    return [], s.scalar(select(func.count()).select_from(everything)) or 0
+    return rows, page_total(s, rows, page, query, InformationRequest.id)
 
 
 # --- the request page -------------------------------------------------------------------------
