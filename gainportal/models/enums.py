@@ -54,6 +54,12 @@ class Classification(str, enum.Enum):
     TOP_SECRET = "TOP SECRET"
 
     @property
+    def rank(self) -> int:
+        """Sensitivity, OFFICIAL lowest: the order the markings are declared in (``max`` of
+        several markings by rank is the one a combined item must carry)."""
+        return list(type(self)).index(self)
+
+    @property
     def required_clearance(self) -> Clearance:
         # BPSS covers OFFICIAL (with or without the SENSITIVE caveat), SC covers SECRET,
         # DV covers TOP SECRET (DESIGN.md section 2).

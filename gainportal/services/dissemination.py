@@ -17,8 +17,6 @@ from gainportal.models import (
 from gainportal.services import audit, notifications
 from gainportal.services.errors import WorkflowError
 
-_RANK = {c: i for i, c in enumerate(Classification)}
-
 
 def _needs_consent(response: PartnerResponse) -> bool:
     return response.handling_code is HandlingCode.C and bool(
@@ -48,7 +46,7 @@ def start_export(s: Session, op: Operation, *, lawful_basis: LawfulBasis, purpos
     # Only what the maker may see: a response above their clearance (or to a request they may
     # not see) would raise the export's marking beyond them and go out unread.
     responses = [r for r in operation_responses(s, op) if not _never_onward(r) and can(by, Action.VIEW, r)]
-    marking = max([op.classification] + [r.classification for r in responses], key=_RANK.__getitem__)
+    marking = max([op.classification] + [r.classification for r in responses], key=lambda c: c.rank)
     item = Dissemination(operation_id=op.id, kind="export", status="ready", lawful_basis=lawful_basis,
                          marking=marking, response_ids=[r.id for r in responses], created_by_id=by.id)
     s.add(item)
@@ -144,7 +142,7 @@ def create_briefing(s: Session, op: Operation, *, text: str, marking: Classifica
     found = identifying_detail(text)
     if found:
         raise WorkflowError("Remove identifying detail before sending for approval: " + "; ".join(found[:5]))
-    if _RANK[marking] > _RANK[op.classification]:
+    if marking.rank > op.classification.rank:
         raise WorkflowError("A sanitised briefing cannot carry a higher marking than the operation")
     briefing = SanitisedBriefing(operation_id=op.id, marking=marking, created_by_id=by.id)
     s.add(briefing)

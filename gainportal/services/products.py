@@ -31,7 +31,6 @@ from gainportal.models.operation import TIER_LABELS
 from gainportal.security.permissions import clearance_covers, visible_to
 from gainportal.services import associations, audit
 
-_RANK = {c: i for i, c in enumerate(Classification)}
 OPEN_REQUEST_STATES = (RequestState.ISSUED, RequestState.ACKNOWLEDGED)
 
 # OCGM banding: the number is the harm/threat band (1 highest), the letter the group's
@@ -421,7 +420,7 @@ def tasking_rows(s: Session, op: Operation, user: User, on: date) -> tuple[list[
         if r.state in OPEN_REQUEST_STATES and r.deadline < on:
             rows.append(["Overdue request", r.reference, f"{(on - r.deadline).days} days overdue", r.agency.name,
                          r.deadline.isoformat(), r.state.label])
-            marking = max(marking, r.classification, key=_RANK.__getitem__)
+            marking = max(marking, r.classification, key=lambda c: c.rank)
     for i in v.interventions:
         rows.append(["Intervention", f"{op.reference}/I{i.id}", i.action or "", i.pillar.capitalize(),
                      i.due_date.isoformat() if i.due_date else "", "Owner: " + i.owner.full_name])

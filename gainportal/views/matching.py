@@ -16,7 +16,7 @@ from gainportal import jobs
 from gainportal.db import db_session, utcnow
 from gainportal.forms.common import clean_text
 from gainportal.models import (
-    Agency, Answer, Classification, InformationRequest, MatchCandidate, Nominal, Operation, PartnerResponse, Role,
+    Agency, Answer, InformationRequest, MatchCandidate, Nominal, Operation, PartnerResponse, Role,
 )
 from gainportal.models.operation import nominal_display_name
 from gainportal.models.sealing import DataKey
@@ -180,7 +180,7 @@ def decide(candidate_id: int, decision: str):
     op = s.get(Operation, candidate.operation_id)
     # The rationale is about the nominal and the partner's answer: the higher of their markings.
     marking = max(candidate.nominal.classification, candidate.answer.response.classification,
-                  key=list(Classification).index)
+                  key=lambda c: c.rank)
     log_decision(s, op, subject_type="match_candidate", subject_id=candidate.id,
                  decision=f"match_{candidate.status}", rationale=rationale, by=current_user, marking=marking)
     audit.record(s, f"match_{candidate.status}", object_type="match_candidate", object_id=candidate.id,
