@@ -15,8 +15,8 @@ branch_labels = None
 depends_on = None
 
 MARKINGS = ('OFFICIAL', 'OFFICIAL-SENSITIVE', 'SECRET', 'TOP SECRET')
-# Subjects that carry their own marking, where they still exist.
-SOURCES = {"nominal_association": "nominal_association", "operation_association": "operation_association"}
+# Subjects that carry their own marking (the subject type is its table), where they still exist.
+MARKED_SUBJECTS = ("nominal_association", "operation_association")
 
 
 def upgrade() -> None:
@@ -24,10 +24,10 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('classification', sa.Enum(*MARKINGS, name='classification', native_enum=False,
                                                                  create_constraint=True, length=20),
                                       nullable=True))
-    for subject_type, table in SOURCES.items():
+    for table in MARKED_SUBJECTS:
         op.execute(f"UPDATE decision_log_entry SET classification = "
                    f"(SELECT {table}.classification FROM {table} WHERE {table}.id = decision_log_entry.subject_id) "
-                   f"WHERE subject_type = '{subject_type}'")
+                   f"WHERE subject_type = '{table}'")
 
 
 def downgrade() -> None:
