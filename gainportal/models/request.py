@@ -30,6 +30,11 @@ class InformationRequest(SealedMixin, Base):
         Index("ix_information_request_open_agency_deadline", "agency_id", "deadline",
               postgresql_where=text("state IN ('issued', 'acknowledged')"),
               sqlite_where=text("state IN ('issued', 'acknowledged')")),
+        # The requests of the operations a person may see, with the marking the rule also
+        # reads: on PostgreSQL an index-only walk (the cross-match queue's rule goes through
+        # ~2,000 of an analyst's requests; from the table that was a heap page each).
+        Index("ix_information_request_operation_id", "operation_id",
+              postgresql_include=["classification", "id"]),
         # An operation's requests by state (LRO dashboard counts, the operation page).
         Index("ix_information_request_operation_state", "operation_id", "state"),
         # An operation's requests issued in a period (the co-ordinator's agency table).
@@ -42,7 +47,7 @@ class InformationRequest(SealedMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(40), unique=True)
-    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id", ondelete="CASCADE"), index=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id", ondelete="CASCADE"))
     plan_item_id: Mapped[int | None] = mapped_column(ForeignKey("collection_plan_item.id"), index=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     state: Mapped[RequestState] = mapped_column(enum_column(RequestState), default=RequestState.DRAFT, index=True)
