@@ -355,7 +355,22 @@ class Matcher:
         """Batch form of match_one(), in order; processes > 1 forks workers that share the index
         copy-on-write (a re-match of the whole answer store after a register change) and then
         returns each candidate as its as_dict() form rather than a Candidate."""
-        mentions = list(mentions)
+        if processes <= 1:
+            return self._match_many(list(mentions), processes, chunksize)
+        import gc
+
+        # The parent's own work (the dedupe keys, then unpickling the workers' results: some
+        # 100,000 new lists and dicts) would start cyclic GC passes over a heap of hundreds of
+        # thousands of index objects: half the parent's CPU. Nothing here makes cycles.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._match_many(list(mentions), processes, chunksize)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _match_many(self, mentions: list, processes: int, chunksize: int) -> list[list]:
         # Identical answers (a form letter, a re-sent return) are matched once.
         where: list[int] = []
         first: dict = {}

@@ -444,3 +444,20 @@ def test_pairs_skipped_as_below_every_tier_are_never_shown():
                 assert tier == "", (fields, view.names)
             shown += bool(tier)
     assert skipped > 1000 and shown > 100
+
+
+def test_parallel_batch_restores_the_gc_state():
+    """The parent pauses cyclic GC for a forked batch and restores what it found."""
+    import gc
+
+    items = [("", {"name": "John Smith", "dob": f"19{60 + i % 30}-01-1{i % 9}"}) for i in range(30)]
+    m = Matcher(register(), ref_date=REF)
+    assert gc.isenabled()
+    out = m.match_many(items, processes=2, chunksize=5)
+    assert gc.isenabled() and len(out) == len(items)
+    gc.disable()
+    try:
+        m.match_many(items, processes=2, chunksize=5)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
