@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
+_setattr = object.__setattr__  # what a frozen dataclass's __init__ stores its fields with
+
 MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8,
     "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
@@ -31,6 +33,12 @@ class Dob:
     exact: date | None
     year_lo: int
     year_hi: int
+
+    def __init__(self, exact, year_lo, year_hi):
+        # Compiled by Cython, unlike the dataclass's generated __init__ (the same stores).
+        _setattr(self, "exact", exact)
+        _setattr(self, "year_lo", year_lo)
+        _setattr(self, "year_hi", year_hi)
 
     @property
     def iso(self) -> str:

@@ -29,6 +29,17 @@ class Entity:
     end: int
     value: object  # PersonName, dates.Dob or a normalised string
 
+    def __init__(self, kind, text, start, end, value):
+        # Compiled by Cython, unlike the dataclass's generated __init__ (the same stores).
+        _setattr(self, "kind", kind)
+        _setattr(self, "text", text)
+        _setattr(self, "start", start)
+        _setattr(self, "end", end)
+        _setattr(self, "value", value)
+
+
+_setattr = object.__setattr__  # what a frozen dataclass's __init__ stores its fields with
+
 
 # Plates: current (AB12 CDE), prefix (A123 BCD), suffix (ABC 123D); loose spacing/hyphens.
 VRM = re.compile(

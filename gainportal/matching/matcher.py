@@ -55,6 +55,22 @@ class MentionView:
     sur_bits: float | None = None  # register weight of the mention's own surname
     dob_near: frozenset = frozenset()  # "YYYYMMDD" strings that are not a DOB mismatch
 
+    def __init__(self, pairs, dob, dob_s, dob_sw, postcode, address_key, vrms, vrm_keys, phones, businesses,
+                 sur_bits=None, dob_near=frozenset()):
+        # Compiled by Cython, unlike the dataclass's generated __init__ (the same stores).
+        self.pairs = pairs
+        self.dob = dob
+        self.dob_s = dob_s
+        self.dob_sw = dob_sw
+        self.postcode = postcode
+        self.address_key = address_key
+        self.vrms = vrms
+        self.vrm_keys = vrm_keys
+        self.phones = phones
+        self.businesses = businesses
+        self.sur_bits = sur_bits
+        self.dob_near = dob_near
+
 
 def _view(m: Mention) -> MentionView:
     return MentionView(

@@ -66,6 +66,7 @@ UK_NICKNAMES: dict[str, tuple[str, ...]] = {
 }
 
 _NICKNAMER = NickNamer()
+_setattr = object.__setattr__  # what a frozen dataclass's __init__ stores its fields with
 _NON_NAME = re.compile(r"[^a-z' \-]")
 _SPACES = re.compile(r"\s+")
 
@@ -136,6 +137,14 @@ class PersonName:
     surname: str
     nickname: str = ""
     raw: str = field(default="", compare=False)
+
+    def __init__(self, forenames, surname, nickname="", raw=""):
+        # The dataclass's own __init__ (the same four stores) would be generated code that
+        # runs interpreted; this one Cython compiles. One PersonName per new mention name.
+        _setattr(self, "forenames", forenames)
+        _setattr(self, "surname", surname)
+        _setattr(self, "nickname", nickname)
+        _setattr(self, "raw", raw)
 
     @property
     def first(self) -> str:

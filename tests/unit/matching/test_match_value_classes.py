@@ -1,0 +1,55 @@
+"""The value classes whose __init__ is written out (so Cython compiles it instead of the
+dataclass's generated one) keep their dataclass behaviour: field order, defaults, equality,
+hashing, repr and frozenness."""
+import dataclasses
+from datetime import date
+
+import pytest
+
+from gainportal.matching.dates import Dob
+from gainportal.matching.extract import Entity
+from gainportal.matching.matcher import MentionView
+from gainportal.matching.names import PersonName
+
+
+def test_person_name():
+    a = PersonName(("john", "paul"), "smith", "gaz", "John 'Gaz' Paul Smith")
+    assert (a.forenames, a.surname, a.nickname, a.raw) == (("john", "paul"), "smith", "gaz", "John 'Gaz' Paul Smith")
+    b = PersonName(forenames=("john", "paul"), surname="smith", nickname="gaz")
+    assert b.raw == "" and a == b and hash(a) == hash(b)  # raw is compare=False
+    assert PersonName((), "smith").nickname == "" and PersonName((), "smith") != PersonName((), "smyth")
+    assert [f.name for f in dataclasses.fields(PersonName)] == ["forenames", "surname", "nickname", "raw"]
+    assert repr(b) == "PersonName(forenames=('john', 'paul'), surname='smith', nickname='gaz', raw='')"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.surname = "jones"
+    assert not PersonName((), "") and a.first == "john" and a.first_names() == ("john", "gaz")
+
+
+def test_dob():
+    d = Dob(date(1985, 4, 3), 1985, 1985)
+    assert d == Dob.from_date(date(1985, 4, 3)) and hash(d) == hash(Dob(exact=date(1985, 4, 3), year_lo=1985, year_hi=1985))
+    assert d != Dob(None, 1985, 1985) and d.iso == "1985-04-03"
+    assert repr(Dob(None, 1990, 1991)) == "Dob(exact=None, year_lo=1990, year_hi=1991)"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        d.year_lo = 1
+
+
+def test_entity():
+    e = Entity("name", "John Smith", 3, 13, PersonName(("john",), "smith"))
+    assert e == Entity(kind="name", text="John Smith", start=3, end=13, value=PersonName(("john",), "smith"))
+    assert hash(e) == hash(Entity("name", "John Smith", 3, 13, PersonName(("john",), "smith")))
+    assert [f.name for f in dataclasses.fields(Entity)] == ["kind", "text", "start", "end", "value"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        e.start = 0
+
+
+def test_mention_view():
+    v = MentionView(([("john", "smith")], None), None, "19850403", "", "LS6 2AB", "14acacia", frozenset(),
+                    frozenset(), frozenset(), frozenset())
+    assert v.sur_bits is None and v.dob_near == frozenset() and v.postcode == "LS6 2AB"
+    v.sur_bits = 6.5  # set by the matcher after the view is made
+    w = MentionView(pairs=([("john", "smith")], None), dob=None, dob_s="19850403", dob_sw="", postcode="LS6 2AB",
+                    address_key="14acacia", vrms=frozenset(), vrm_keys=frozenset(), phones=frozenset(),
+                    businesses=frozenset(), sur_bits=6.5)
+    assert v == w and not hasattr(v, "__dict__")
+    assert [f.name for f in dataclasses.fields(MentionView)][-2:] == ["sur_bits", "dob_near"]
