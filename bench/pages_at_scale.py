@@ -58,6 +58,29 @@ def sign_in(client, email: str, password: str, secret: str) -> None:
         raise SystemExit(f"security code refused for {email}: {r.status_code}")
 
 
+def _print_planning(engine, statements, at_least_ms: float, chars: int) -> None:
+    """The last run's statements that cost the planner at least ``at_least_ms``: a join of
+    many tables can take longer to plan than to run, and execution timings hide it."""
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        seen = set()
+        for _ms, statement, parameters in statements:
+            if statement in seen or not statement.lstrip().upper().startswith("SELECT"):
+                continue
+            seen.add(statement)
+            best = None
+            for _ in range(3):
+                cur.execute("EXPLAIN (SUMMARY, FORMAT JSON) " + statement, parameters)
+                planning = cur.fetchone()[0][0]["Planning Time"]
+                best = planning if best is None else min(best, planning)
+            if best >= at_least_ms:
+                print(f"    planning {best:6.2f} ms  {' '.join(statement.split())[:chars]}")
+        raw.rollback()
+    finally:
+        raw.close()
+
+
 def start_session_for(app, client, email: str) -> None:
     """A signed-in session made in process, as the sign-in form would make it. Several people
     timing pages at once as the same account would otherwise race for the one TOTP code each
@@ -131,6 +154,9 @@ def main() -> None:
                         help="for pages at or above this many ms, print their two slowest SQL statements")
     parser.add_argument("--sql-chars", type=int, default=400)
     parser.add_argument("--explain", action="store_true", help="with --slowest: EXPLAIN ANALYZE them (PostgreSQL)")
+    parser.add_argument("--planning", type=float, default=0,
+                        help="PostgreSQL: list each page's statements whose planning takes at least this many ms "
+                             "(EXPLAIN, warm connection, best of 3)")
     parser.add_argument("--only", default=None, help="only pages whose role and label contain this text")
     parser.add_argument("--forms", action="store_true",
                         help="sign in through the password and TOTP forms (one run at a time per account)")
@@ -246,6 +272,8 @@ def main() -> None:
                                 print("        " + plan_line)
                         finally:
                             raw.close()
+            if args.planning and engine.dialect.name == "postgresql":
+                _print_planning(engine, slow, args.planning, args.sql_chars)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
     if profiler:

@@ -9,10 +9,11 @@ import logging
 import os
 import weakref
 from datetime import datetime, timezone
-from typing import Callable
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 from flask import Flask, g, has_app_context, current_app
-from sqlalchemy import MetaData, create_engine, event, DateTime, TypeDecorator
+from sqlalchemy import MetaData, create_engine, event, DateTime, TypeDecorator, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -159,6 +160,22 @@ def db_session() -> Session:
     if "db_session" not in g:
         g.db_session = get_db().sessionmaker()
     return g.db_session
+
+
+@contextmanager
+def planned_as_written(session: Session) -> Iterator[None]:
+    """PostgreSQL plans the statements run inside in the join order they are written in.
+    For a select of many tables whose order is plainly right (driven by an indexed filter on
+    the first), the planner's search of every order costs more than the execution: the
+    operation page's confirmed links took 3-4 ms to plan and 1 ms to run. Only for the
+    statements inside: the setting goes back to the server's afterwards (an error rolls the
+    transaction back, and the setting with it)."""
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    session.execute(text("SET LOCAL join_collapse_limit = 1"))
+    yield
+    session.execute(text("SET LOCAL join_collapse_limit TO DEFAULT"))
 
 
 # --- after-commit hooks -------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import and_, func, or_, select
 
-from gainportal.db import db_session
+from gainportal.db import db_session, planned_as_written
 from gainportal.forms.cycle import DecisionForm, OperationForm, PlanItemForm, RequirementForm, ReviewForm
 from gainportal.models import (
     Agency, Answer, Classification, CollectionMethod, CollectionPlanItem, DecisionLogEntry, InformationRequest,
@@ -149,14 +149,19 @@ def _interventions(s, op: Operation, requests_visible, ring) -> list[tuple]:
 
 def _confirmed_matches(s, op: Operation, within, requests_visible) -> list:
     # The answer's request is joined once: for its reference and agency, and for the
-    # viewer's right to see it.
+    # viewer's right to see it. Response and request through the ids copied onto the
+    # candidate, not through the answer: a table fewer for the planner (2.6-4.5 ms to plan).
+    with planned_as_written(s):
+        return _confirmed_matches_rows(s, op, within, requests_visible)
+
+
+def _confirmed_matches_rows(s, op: Operation, within, requests_visible) -> list:
     return s.execute(select(Nominal, MatchCandidate.decided_at, InformationRequest.reference,
                             Agency.name.label("agency_name"))
                      .select_from(MatchCandidate)
                      .join(Nominal, Nominal.id == MatchCandidate.nominal_id)
-                     .join(Answer, Answer.id == MatchCandidate.answer_id)
-                     .join(PartnerResponse, PartnerResponse.id == Answer.response_id)
-                     .join(InformationRequest, InformationRequest.id == PartnerResponse.request_id)
+                     .join(PartnerResponse, PartnerResponse.id == MatchCandidate.response_id)
+                     .join(InformationRequest, InformationRequest.id == MatchCandidate.request_id)
                      .join(Agency, Agency.id == InformationRequest.agency_id)
                      .where(MatchCandidate.operation_id == op.id, MatchCandidate.status == "confirmed",
                             Nominal.classification.in_(within), PartnerResponse.classification.in_(within),
