@@ -7,7 +7,6 @@ because it would only add comparisons, never decide a match.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
@@ -30,6 +29,7 @@ from gainportal.matching.names import (
     surname_variants,
 )
 from gainportal.matching.records import NominalRecord
+from gainportal.matching.score import NominalView  # defined there: score.pxd types its reads
 
 __all__ = ["NominalRecord", "NominalView", "CandidateIndex", "name_keys", "initials"]
 
@@ -37,23 +37,6 @@ __all__ = ["NominalRecord", "NominalView", "CandidateIndex", "name_keys", "initi
 MAX_POSTINGS = 1500
 # Mention DOBs whose near register positions are kept per index (memory bound).
 NEAR_CACHE_MAX = 100_000
-
-
-@dataclass(slots=True)
-class NominalView:
-    """A nominal in comparison form. names: (first, surname) pairs for the name and aliases."""
-    nominal_id: str
-    names: tuple[tuple[str, str], ...]
-    dob: date | None
-    dob_s: str  # "YYYYMMDD": string compares are far cheaper than date arithmetic per pair
-    postcode: str
-    address_key: str
-    vrms: frozenset[str]
-    vrm_keys: frozenset[str]
-    phones: frozenset[str]
-    businesses: frozenset[str]
-    record: NominalRecord
-    bits: tuple = ()  # per name form: (surname bits, forename bits) on this register
 
 
 def initials(first: str) -> set[str]:

@@ -1,7 +1,6 @@
 """Matcher: mention -> ranked candidates (strong / possible), free text or structured."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
@@ -19,6 +18,7 @@ from gainportal.matching.names import name_token
 from gainportal.matching.records import Candidate, Mention, NominalRecord
 from gainportal.matching.score import (
     FORENAME_RANK,
+    MentionView,
     NAME_AGREE_SURNAME,
     NAME_CAP,
     _swapped_s,
@@ -37,39 +37,6 @@ from rapidfuzz.process import extract as _extract
 MAX_CANDIDATES = 5
 _FAR = frozenset({"mismatch", "missing"})
 TIER_ORDER = {"strong": 0, "possible": 1}
-
-
-@dataclass(slots=True)
-class MentionView:
-    """A mention in comparison form, computed once and compared with every candidate."""
-    pairs: tuple  # (direct readings, swapped reading or None)
-    dob: object
-    dob_s: str
-    dob_sw: str
-    postcode: str
-    address_key: str
-    vrms: frozenset
-    vrm_keys: frozenset
-    phones: frozenset
-    businesses: frozenset
-    sur_bits: float | None = None  # register weight of the mention's own surname
-    dob_near: frozenset = frozenset()  # "YYYYMMDD" strings that are not a DOB mismatch
-
-    def __init__(self, pairs, dob, dob_s, dob_sw, postcode, address_key, vrms, vrm_keys, phones, businesses,
-                 sur_bits=None, dob_near=frozenset()):
-        # Compiled by Cython, unlike the dataclass's generated __init__ (the same stores).
-        self.pairs = pairs
-        self.dob = dob
-        self.dob_s = dob_s
-        self.dob_sw = dob_sw
-        self.postcode = postcode
-        self.address_key = address_key
-        self.vrms = vrms
-        self.vrm_keys = vrm_keys
-        self.phones = phones
-        self.businesses = businesses
-        self.sur_bits = sur_bits
-        self.dob_near = dob_near
 
 
 def _view(m: Mention) -> MentionView:

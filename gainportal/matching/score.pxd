@@ -1,17 +1,34 @@
 # C types for score.py when Cython compiles it (setup.py); the .py is the source and runs
-# unchanged without them. Only doubles that hold Python floats (the same IEEE arithmetic;
+# unchanged without them. Doubles that hold Python floats (the same IEEE arithmetic;
 # setup.py turns off fused multiply-add) and str arguments that are always str.
 cimport cython
+
+# The comparison forms as extension types: the typed functions below read their fields as
+# struct members. Field types are what the .py always stores (strings for the compact DOB,
+# postcode and address key, tuples for names and weights); the rest stay Python objects.
+cdef class NominalView:
+    cdef public str nominal_id
+    cdef public tuple names
+    cdef public object dob
+    cdef public str dob_s, postcode, address_key
+    cdef public object vrms, vrm_keys, phones, businesses, record
+    cdef public tuple bits
+
+cdef class MentionView:
+    cdef public tuple pairs
+    cdef public object dob
+    cdef public str dob_s, dob_sw, postcode, address_key
+    cdef public object vrms, vrm_keys, phones, businesses, sur_bits, dob_near
 
 cpdef str dob_level_s(m, str n_s, str m_s, str m_sw)
 
 @cython.locals(best_w=cython.double, w=cython.double, sur_bits=cython.double, fore_bits=cython.double,
                a=cython.double, b=cython.double, c=cython.double, d=cython.double)
-cpdef tuple best_name(pairs, view, index, m_sur_bits=*)
+cpdef tuple best_name(pairs, NominalView view, index, m_sur_bits=*)
 
 @cython.locals(w_ub=cython.double, w=cython.double, other=cython.double, sur_bits=cython.double,
                fore_bits=cython.double, c=cython.double, d=cython.double)
-cpdef bint below_every_tier(m, view, double m_sur_bits)
+cpdef bint below_every_tier(MentionView m, NominalView view, double m_sur_bits)
 
 @cython.locals(score=cython.double, w=cython.double)
-cpdef tuple score_candidate(m, view, index, name=*)
+cpdef tuple score_candidate(MentionView m, NominalView view, index, name=*)

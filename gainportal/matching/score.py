@@ -16,6 +16,87 @@ from rapidfuzz.distance import OSA, JaroWinkler
 from gainportal.matching.dates import Dob, one_edit, swapped
 from gainportal.matching.names import nickname_group, phonetic, surname_variants
 
+
+# --- comparison forms ----------------------------------------------------------------------
+# The two sides of every comparison. Plain classes with __slots__; when Cython compiles this
+# module, score.pxd makes them extension types whose fields the functions below read as C
+# struct members (the generic attribute lookup was ~6% of a re-match's instructions). Both
+# compare and print as the dataclasses they replace did.
+
+class NominalView:
+    """A nominal in comparison form. names: (first, surname) pairs for the name and aliases;
+    dob_s: "YYYYMMDD" (string compares are far cheaper than date arithmetic per pair); bits:
+    per name form, (surname bits, forename bits) on this register (index.py sets them)."""
+    __slots__ = ("nominal_id", "names", "dob", "dob_s", "postcode", "address_key", "vrms", "vrm_keys",
+                 "phones", "businesses", "record", "bits")
+
+    def __init__(self, nominal_id, names, dob, dob_s, postcode, address_key, vrms, vrm_keys, phones,
+                 businesses, record, bits=()):
+        self.nominal_id = nominal_id
+        self.names = names
+        self.dob = dob
+        self.dob_s = dob_s
+        self.postcode = postcode
+        self.address_key = address_key
+        self.vrms = vrms
+        self.vrm_keys = vrm_keys
+        self.phones = phones
+        self.businesses = businesses
+        self.record = record
+        self.bits = bits
+
+    def _fields(self) -> tuple:
+        return (self.nominal_id, self.names, self.dob, self.dob_s, self.postcode, self.address_key, self.vrms,
+                self.vrm_keys, self.phones, self.businesses, self.record, self.bits)
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    __hash__ = None  # as the (mutable) dataclass it replaces
+
+    def __repr__(self) -> str:
+        return "NominalView(" + ", ".join(f"{n}={v!r}" for n, v in zip(NominalView.__slots__, self._fields())) + ")"
+
+
+class MentionView:
+    """A mention in comparison form, computed once and compared with every candidate (matcher.py).
+    pairs: (direct readings, swapped reading or None); sur_bits: register weight of the
+    mention's own surname; dob_near: "YYYYMMDD" strings that are not a DOB mismatch."""
+    __slots__ = ("pairs", "dob", "dob_s", "dob_sw", "postcode", "address_key", "vrms", "vrm_keys", "phones",
+                 "businesses", "sur_bits", "dob_near")
+
+    def __init__(self, pairs, dob, dob_s, dob_sw, postcode, address_key, vrms, vrm_keys, phones, businesses,
+                 sur_bits=None, dob_near=frozenset()):
+        self.pairs = pairs
+        self.dob = dob
+        self.dob_s = dob_s
+        self.dob_sw = dob_sw
+        self.postcode = postcode
+        self.address_key = address_key
+        self.vrms = vrms
+        self.vrm_keys = vrm_keys
+        self.phones = phones
+        self.businesses = businesses
+        self.sur_bits = sur_bits
+        self.dob_near = dob_near
+
+    def _fields(self) -> tuple:
+        return (self.pairs, self.dob, self.dob_s, self.dob_sw, self.postcode, self.address_key, self.vrms,
+                self.vrm_keys, self.phones, self.businesses, self.sur_bits, self.dob_near)
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return "MentionView(" + ", ".join(f"{n}={v!r}" for n, v in zip(MentionView.__slots__, self._fields())) + ")"
+
+
 # --- levels -----------------------------------------------------------------------------
 
 SURNAME_W = {"exact": 0.0, "part": -1.0, "phonetic": -2.0, "typo": -2.5, "fuzzy": -6.0}
@@ -213,6 +294,8 @@ def best_name(pairs, view, index, m_sur_bits: float | None = None) -> tuple[floa
     Equal to the best name_weight_bits() result (first best on ties, direct readings before
     the swapped one), written out inline: it runs for every blocked candidate of a re-match.
     """
+    if view is None:  # compiled, the typed argument lets None through (score.pxd)
+        raise TypeError("best_name() needs a NominalView")
     best = (-99.0, "missing", "missing", False, 0)
     best_w = -99.0
     direct, swapped_pair = pairs
@@ -288,6 +371,8 @@ def below_every_tier(m, view, m_sur_bits: float) -> bool:
     add at most the register weight of an agreeing surname to its forename's part, and the
     other fields add what they add. Never True at the nominal's address (the family rule)
     or for a mention with an exact DOB; the caller has names on both sides (m.pairs[0])."""
+    if m is None or view is None:  # compiled, the typed arguments let None through (score.pxd)
+        raise TypeError("below_every_tier() needs a MentionView and a NominalView")
     if m.dob_s:
         return False
     direct, swapped_pair = m.pairs
@@ -350,6 +435,8 @@ def score_candidate(m, view, index, name=None) -> tuple[float, dict, str, str]:
     per distinct mention name and nominal). A pair below every tier gets an empty features
     dict: nine in ten blocked candidates are never shown, and the dict is most of their cost.
     """
+    if m is None or view is None:  # compiled, the typed arguments let None through (score.pxd)
+        raise TypeError("score_candidate() needs a MentionView and a NominalView")
     score = 0.0
     has_name = bool(m.pairs[0])
     sl = fl = "missing"

@@ -1,6 +1,7 @@
 """The value classes whose __init__ is written out (so Cython compiles it instead of the
 dataclass's generated one) keep their dataclass behaviour: field order, defaults, equality,
-hashing, repr and frozenness."""
+hashing, repr and frozenness; the two comparison views (extension types when compiled, see
+score.pxd) compare, print and refuse hashing as the dataclasses they replaced did."""
 import dataclasses
 from datetime import date
 
@@ -52,4 +53,28 @@ def test_mention_view():
                     address_key="14acacia", vrms=frozenset(), vrm_keys=frozenset(), phones=frozenset(),
                     businesses=frozenset(), sur_bits=6.5)
     assert v == w and not hasattr(v, "__dict__")
-    assert [f.name for f in dataclasses.fields(MentionView)][-2:] == ["sur_bits", "dob_near"]
+    w.dob_near = frozenset({"19850403"})
+    assert v != w and v != "MentionView"
+    assert MentionView.__slots__[-2:] == ("sur_bits", "dob_near")
+    assert repr(v).startswith("MentionView(pairs=([('john', 'smith')], None), dob=None, dob_s='19850403', ")
+    assert repr(v).endswith("sur_bits=6.5, dob_near=frozenset())")
+    with pytest.raises(TypeError):
+        hash(v)  # as the mutable dataclass it replaced
+
+
+def test_nominal_view():
+    from gainportal.matching.index import CandidateIndex, NominalView
+    from gainportal.matching.records import NominalRecord
+
+    rec = NominalRecord("N1", "Gary", "Smith", aliases=("Gaz",), dob="1985-04-03", postcode="LS6 2AB")
+    a, b = CandidateIndex([rec]).views[0], CandidateIndex([rec]).views[0]
+    assert isinstance(a, NominalView) and a == b and a is not b
+    assert (a.nominal_id, a.names, a.dob_s, a.postcode) == ("N1", (("gary", "smith"), ("gaz", "smith")), "19850403",
+                                                            "LS6 2AB")
+    assert a.bits and len(a.bits) == 2  # the register weights, set by the index build
+    c = NominalView(a.nominal_id, a.names, a.dob, a.dob_s, a.postcode, a.address_key, a.vrms, a.vrm_keys,
+                    a.phones, a.businesses, a.record)
+    assert c.bits == () and c != a
+    c.bits = a.bits
+    assert c == a and repr(c) == repr(a) and repr(a).startswith("NominalView(nominal_id='N1', names=((")
+    assert not hasattr(a, "__dict__") and NominalView.__slots__[0] == "nominal_id"
