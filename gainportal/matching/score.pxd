@@ -22,6 +22,12 @@ cdef class MentionView:
 
 cpdef str dob_level_s(m, str n_s, str m_s, str m_sw)
 
+# Direct C calls from best_name() and below_every_tier(); the memo lookups in C.
+@cython.locals(memo=dict, level=str)
+cpdef str surname_level(a, b)
+@cython.locals(memo=dict, level=str)
+cpdef str forename_level(a, b)
+
 @cython.locals(best_w=cython.double, w=cython.double, sur_bits=cython.double, fore_bits=cython.double,
                a=cython.double, b=cython.double, c=cython.double, d=cython.double)
 cpdef tuple best_name(pairs, NominalView view, index, m_sur_bits=*)

@@ -138,21 +138,59 @@ def _one_slip(a: str, b: str) -> bool:
     return len(a) >= 4 and len(b) >= 4 and a[0] == b[0] and OSA.distance(a, b, score_cutoff=1) <= 1
 
 
-# Level caches: unbounded lru_cache misses cost a third less than bounded ones, and nine in
-# ten level lookups of a re-match are misses; bound_level_caches() keeps the memory bound.
+# Level caches: one dict per first argument, holding the level per second argument (no key
+# tuple to build, hash and free per lookup, as an lru_cache makes; nine in ten level lookups
+# of a re-match are misses). bound_level_caches() keeps the memory bound.
 LEVEL_CACHE_MAX = 500_000
+_SURNAME_LEVELS: dict = {}
+_FORENAME_LEVELS: dict = {}
+
+
+def level_cache_pairs() -> tuple[int, int]:
+    """(surname pairs, forename pairs) held by the level caches."""
+    return sum(map(len, _SURNAME_LEVELS.values())), sum(map(len, _FORENAME_LEVELS.values()))
+
+
+def clear_level_caches() -> None:
+    _SURNAME_LEVELS.clear()
+    _FORENAME_LEVELS.clear()
 
 
 def bound_level_caches() -> None:
     """Empty the level caches once either holds more than LEVEL_CACHE_MAX pairs."""
-    for f in (surname_level, forename_level):
-        if f.cache_info().currsize > LEVEL_CACHE_MAX:
-            f.cache_clear()
+    for memo in (_SURNAME_LEVELS, _FORENAME_LEVELS):
+        if sum(map(len, memo.values())) > LEVEL_CACHE_MAX:
+            memo.clear()
 
 
-@lru_cache(maxsize=None)
 def surname_level(a: str, b: str) -> str:
-    """Agreement of two surnames in comparison form ("" on either side: "missing")."""
+    """Agreement of two surnames in comparison form ("" on either side: "missing"); memoised."""
+    memo = _SURNAME_LEVELS.get(a)
+    if memo is None:
+        memo = _SURNAME_LEVELS[a] = {}
+    else:
+        level = memo.get(b)
+        if level is not None:
+            return level
+    level = memo[b] = _surname_level(a, b)
+    return level
+
+
+def forename_level(a: str, b: str) -> str:
+    """Agreement of two first forenames (either may be an initial or a nickname); memoised."""
+    memo = _FORENAME_LEVELS.get(a)
+    if memo is None:
+        memo = _FORENAME_LEVELS[a] = {}
+    else:
+        level = memo.get(b)
+        if level is not None:
+            return level
+    level = memo[b] = _forename_level(a, b)
+    return level
+
+
+def _surname_level(a: str, b: str) -> str:
+    """surname_level() without the memo."""
     if not a or not b:
         return "missing"
     va, vb = surname_variants(a), surname_variants(b)
@@ -176,9 +214,8 @@ def surname_level(a: str, b: str) -> str:
     return "mismatch"
 
 
-@lru_cache(maxsize=None)
-def forename_level(a: str, b: str) -> str:
-    """Agreement of two first forenames (either may be an initial or a nickname)."""
+def _forename_level(a: str, b: str) -> str:
+    """forename_level() without the memo."""
     if not a or not b:
         return "missing"
     if a == b:
@@ -334,14 +371,13 @@ def best_name(pairs, view, index, m_sur_bits: float | None = None) -> tuple[floa
                         best = (w, sl, fl, True, 0)
         return best
     sur_lin, fore_lin = _SUR_LIN, _FORE_LIN
-    s_level, f_level = surname_level, forename_level
     for form, (n_first, n_surname) in enumerate(names):
         sur_bits, fore_bits = bits[form]
         if m_sur_bits < sur_bits:
             sur_bits = m_sur_bits
         for first, surname in direct:
-            sl = s_level(surname, n_surname)
-            fl = f_level(first, n_first)
+            sl = surname_level(surname, n_surname)
+            fl = forename_level(first, n_first)
             a, b = sur_lin[sl]
             c, d = fore_lin[fl]
             w = (a * sur_bits + b) + (c * fore_bits + d)
@@ -352,9 +388,9 @@ def best_name(pairs, view, index, m_sur_bits: float | None = None) -> tuple[floa
             # A swapped reading scores at most full agreement less the penalty: nothing to
             # gain once a direct reading of this or an earlier form has reached that.
             first, surname = swapped_pair
-            sl = s_level(surname, n_surname)
+            sl = surname_level(surname, n_surname)
             if sl in NAME_AGREE_SURNAME:
-                fl = f_level(first, n_first)
+                fl = forename_level(first, n_first)
                 if fl in _SWAP_FORE_OK:
                     a, b = sur_lin[sl]
                     c, d = fore_lin[fl]

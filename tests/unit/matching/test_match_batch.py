@@ -260,13 +260,28 @@ def test_level_caches_stay_bounded(monkeypatch):
     from gainportal.matching import score
 
     monkeypatch.setattr(score, "LEVEL_CACHE_MAX", 3)
-    score.surname_level.cache_clear()
+    score.clear_level_caches()
     for other in ("smyth", "smithe", "jones", "brown"):
         score.surname_level("smith", other)
-    assert score.surname_level.cache_info().currsize == 4
+    score.forename_level("john", "jon")
+    assert score.level_cache_pairs() == (4, 1)
     score.bound_level_caches()
-    assert score.surname_level.cache_info().currsize == 0
+    assert score.level_cache_pairs() == (0, 1)
     assert score.surname_level("smith", "smyth") in ("typo", "phonetic")  # still answers after clearing
+    assert score.level_cache_pairs() == (1, 1)
+
+
+def test_level_memo_equals_the_plain_levels():
+    from gainportal.matching import score
+
+    rng = random.Random(7)
+    words = ["smith", "smyth", "smithe", "jones", "macdonald", "mcdonald", "smith jones", "o neill", "oneil",
+             "j", "john", "jon", "gaz", "gary", "kate", "catherine", "beth", "lisa", "", "fnwler", "fowler"]
+    score.clear_level_caches()
+    for _ in range(2000):
+        a, b = rng.choice(words), rng.choice(words)
+        assert score.surname_level(a, b) == score._surname_level(a, b)
+        assert score.forename_level(a, b) == score._forename_level(a, b)
 
 
 def test_literal_first_patterns_match_what_the_boundary_first_forms_match():
@@ -461,3 +476,4 @@ def test_parallel_batch_restores_the_gc_state():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
