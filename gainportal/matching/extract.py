@@ -202,7 +202,11 @@ def extract_entities(text: str, ref: date | None = None) -> list[Entity]:
     for m in VRM.finditer(text, max(0, d0 - 4)):  # at most three letters and a space first
         if not _overlaps(m.start(), m.end(), taken) and any(c.isdigit() for c in m.group(0)):
             add("vrm", m.start(), m.end(), normalise_vrm(m.group(0)))
-    for m in VRM_LOOSE.finditer(text):
+    # A look-alike plate is only kept with a digit in it (_loose_plate), and a match is at most
+    # 8 characters: one starting 8 or more before the first digit has none. Every match starts
+    # a word and none can start inside another (its second word is 3 characters, a match's
+    # first needs 4), so a scan from there finds exactly the whole scan's later matches.
+    for m in VRM_LOOSE.finditer(text, max(0, d0 - 7)):
         if not _overlaps(m.start(), m.end(), taken) and _loose_plate(m.group(0)):
             add("vrm", m.start(), m.end(), normalise_vrm(m.group(0)))
     # An address starts with its house number unless a flat or apartment comes first.

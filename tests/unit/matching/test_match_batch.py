@@ -477,3 +477,26 @@ def test_parallel_batch_restores_the_gc_state():
     finally:
         gc.enable()
 
+
+def test_loose_plates_scanned_from_seven_before_the_first_digit():
+    """extract_entities() scans VRM_LOOSE from 7 characters before the first digit: the same
+    matches as the whole scan from there on, and none before it that _loose_plate() keeps."""
+    import re
+
+    from gainportal.matching import extract
+
+    rng = random.Random(17)
+    pieces = ["FR6O", "STG", "G051", "NCJ", "AB12", "CDE", "GOOD", "OS", "SO", "BIZ", "12", "1", "O", "S",
+              "ab", "x", " ", "  ", "-", "_", ".", "ı", "ſ", "K", "é", "٣", "Road"]
+    kept = 0
+    for _ in range(30_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        digit = re.search(r"\d", text)
+        if digit is None:
+            continue
+        p = max(0, digit.start() - 7)
+        whole = [m for m in extract.VRM_LOOSE.finditer(text)]
+        assert [m.span() for m in extract.VRM_LOOSE.finditer(text, p)] == [m.span() for m in whole if m.start() >= p], text
+        assert not any(extract._loose_plate(m.group(0)) for m in whole if m.start() < p), text
+        kept += sum(1 for m in whole if extract._loose_plate(m.group(0)))
+    assert kept > 300
