@@ -500,3 +500,89 @@ def test_loose_plates_scanned_from_seven_before_the_first_digit():
         assert not any(extract._loose_plate(m.group(0)) for m in whole if m.start() < p), text
         kept += sum(1 for m in whole if extract._loose_plate(m.group(0)))
     assert kept > 300
+
+
+def _plain_surname_level(a, b):
+    """score.surname_level() as it was before the Jaro-Winkler pre-test (reference)."""
+    from rapidfuzz.distance import JaroWinkler
+
+    from gainportal.matching.names import phonetic, surname_variants
+    from gainportal.matching.score import _mc, _one_slip
+
+    if not a or not b:
+        return "missing"
+    va, vb = surname_variants(a), surname_variants(b)
+    a0, b0 = va[0], vb[0]
+    jw = JaroWinkler.similarity(a0, b0)
+    if jw < 0.8 and a0[:1] != b0[:1] and (len(va) == 1 == len(vb) or not set(va) & set(vb)):
+        return "mismatch"
+    if _mc(a0) == _mc(b0):
+        return "exact"
+    if set(va) & set(vb):
+        return "part"
+    if jw >= 0.92 or _one_slip(a0, b0):
+        return "typo"
+    if set(phonetic(a0)) & set(phonetic(b0)) and jw >= 0.8:
+        return "phonetic"
+    if jw >= 0.85:
+        return "fuzzy"
+    return "mismatch"
+
+
+def _plain_forename_level(a, b):
+    """score.forename_level() as it was before the Jaro-Winkler pre-test (reference)."""
+    from rapidfuzz.distance import JaroWinkler
+
+    from gainportal.matching.names import nickname_group, phonetic
+    from gainportal.matching.score import _one_slip
+
+    if not a or not b:
+        return "missing"
+    if a == b:
+        return "exact"
+    if len(a) == 1 or len(b) == 1:
+        full = b if len(a) == 1 else a
+        init = a if len(a) == 1 else b
+        return "initial" if init == full[0] or any(g[0] == init for g in nickname_group(full)) else "mismatch"
+    ga, gb = nickname_group(a), nickname_group(b)
+    if a in gb or b in ga:
+        return "nickname"
+    jw = JaroWinkler.similarity(a, b)
+    if jw >= 0.9 or (jw >= 0.8 and set(phonetic(a)) & set(phonetic(b))) or (a[0] == b[0] and _one_slip(a, b)):
+        return "typo"
+    if ga & gb:
+        return "sibling"
+    return "mismatch"
+
+
+def test_jaro_winkler_pre_test_is_only_sure_below_the_cut():
+    """_jw_below() says 'below' only when rapidfuzz's Jaro-Winkler is below the cut (first
+    letters differ), and the levels that use it equal the plain ones."""
+    from rapidfuzz.distance import JaroWinkler
+
+    from gainportal.matching import score
+
+    rng = random.Random(23)
+    sure = 0
+    for _ in range(60_000):
+        alphabet = rng.choice(["ab", "abc", "abcde", "aeiounrst", "abcdefghijklmnopqrstuvwxyz", "aéłz'-"])
+        a = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 14)))
+        b = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 14)))
+        if a[0] == b[0]:
+            continue
+        for cut in (0.8, 0.85, 0.9):
+            if score._jw_below(a, b, cut):
+                sure += 1
+                assert JaroWinkler.similarity(a, b) < cut, (a, b, cut)
+    assert sure > 20_000
+    names = ["smith", "smyth", "schmidt", "jones", "johns", "macdonald", "mcdonald", "smith-jones", "o'neill",
+             "oneil", "neill", "kowalski", "kowalsky", "nowak", "khan", "kahn", "ahmed", "ahmad", "patel", "fowler",
+             "fnwler", "uppal", "upppal", "de la cruz", "cruz", "wright", "wright jones", "brown", "browne",
+             "john", "jon", "jonathan", "gary", "gaz", "gareth", "kate", "catherine", "katherine", "beth", "lisa",
+             "elizabeth", "mary", "maria", "molly", "derek", "denek", "anne", "anse", "j", "k", "l", "sean", "shaun",
+             "lukasz", "luke", "mohammed", "muhammad", "mo", "darren", "daz", "", "x", "xavier", "zoe", "chloe"]
+    score.clear_level_caches()
+    for a in names:
+        for b in names:
+            assert score.surname_level(a, b) == _plain_surname_level(a, b), (a, b)
+            assert score.forename_level(a, b) == _plain_forename_level(a, b), (a, b)
