@@ -23,7 +23,8 @@ cdef class MentionView:
 cpdef str dob_level_s(m, str n_s, str m_s, str m_sw)
 
 @cython.locals(la=cython.Py_ssize_t, lb=cython.Py_ssize_t, na=cython.Py_ssize_t, nb=cython.Py_ssize_t,
-               m=cython.Py_ssize_t, c=cython.Py_UCS4)
+               m=cython.Py_ssize_t, c=cython.Py_UCS4, lim=cython.Py_ssize_t, p=cython.Py_ssize_t,
+               ub=cython.double)
 cpdef bint _jw_below(str a, str b, double cut)
 
 # Direct C calls from best_name() and below_every_tier(); the memo lookups in C.
