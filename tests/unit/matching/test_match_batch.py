@@ -597,3 +597,21 @@ def test_jaro_winkler_pre_test_is_only_sure_below_the_cut():
         for b in names:
             assert score.surname_level(a, b) == _plain_surname_level(a, b), (a, b)
             assert score.forename_level(a, b) == _plain_forename_level(a, b), (a, b)
+
+
+def test_plate_pattern_look_ahead_matches_what_the_plain_pattern_matches():
+    import re
+
+    from gainportal.matching import extract
+
+    plain = re.compile(r"\b(?:[A-Z]{2}[0-9]{2}[ \-]?[A-Z]{3}|[A-Z][0-9]{1,3}[ \-]?[A-Z]{3}|[A-Z]{3}[ \-]?[0-9]{1,3}[A-Z])\b",
+                       re.I)
+    rng = random.Random(29)
+    pieces = ["AB", "ab", "12", "1", "123", "CDE", "A", "ABC", "D", " ", "-", "_", ".", "ı", "ſ", "K", "é", "٣", "x"]
+    found = 0
+    for _ in range(30_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 10)))
+        got = [(m.span(), m.group(0)) for m in extract.VRM.finditer(text)]
+        assert got == [(m.span(), m.group(0)) for m in plain.finditer(text)], text
+        found += len(got)
+    assert found > 150
