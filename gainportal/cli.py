@@ -290,8 +290,8 @@ def rematch() -> None:
         s = db_session()
 
         def progress(done: int, total: int) -> None:
-            if done == total or done % 100 == 0:
-                click.echo(f"\r{done}/{total} responses matched", nl=done == total)
+            s.commit()  # each step's candidates: an interrupted run keeps what it made
+            click.echo(f"\r{done}/{total} responses matched", nl=done == total)
 
         created = answer_matching.rematch_all(s, progress)
         s.commit()

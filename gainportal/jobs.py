@@ -38,8 +38,10 @@ REMATCH_STATUS = "gainportal:rematch:status"
 REMATCH_LOCK = "gainportal-rematch"
 # A run whose status has not moved for this long died with its worker: a new one may start.
 STALE_AFTER = timedelta(minutes=10)
-# The re-match commits after this many responses, so on SQLite it never holds the write
-# lock (and so every partner's submission) for a whole run, and a killed run keeps its work.
+# The re-match commits after each step (a killed run keeps its work). On SQLite, where a
+# transaction holds the database's write lock from its start, a step is this many responses,
+# so a partner's submission never waits long behind it; on PostgreSQL it is
+# answer_matching.REMATCH_CHUNK.
 REMATCH_BATCH = 50
 # The sweep leaves a response alone this long after it was submitted: its own job is
 # normally done within seconds, and the two would otherwise race for it.
@@ -251,8 +253,7 @@ def _rematch(huey: Huey, settings, by_user_id: int | None) -> int:
         last_report = [0.0]
 
         def progress(done: int, total: int) -> None:
-            if done % REMATCH_BATCH == 0:
-                s.commit()
+            s.commit()  # each step's candidates
             now = time.monotonic()
             if done == total or now - last_report[0] >= 0.5:
                 last_report[0] = now
@@ -260,7 +261,8 @@ def _rematch(huey: Huey, settings, by_user_id: int | None) -> int:
                             by=by_user_id)
 
         try:
-            created = answer_matching.rematch_all(s, progress)
+            sqlite = s.get_bind().dialect.name == "sqlite"
+            created = answer_matching.rematch_all(s, progress, chunk=REMATCH_BATCH if sqlite else None)
             actor = s.get(User, by_user_id) if by_user_id else None
             audit.record(s, "rematch_run", detail={"candidates": created}, actor=actor)
             s.commit()

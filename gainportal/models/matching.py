@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint, event, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from gainportal.db import Base, UTCDateTime, utcnow
 from gainportal.models.operation import Nominal
@@ -68,11 +68,20 @@ class MatchCandidate(SealedMixin, Base):
     decided_by: Mapped[User | None] = relationship()
 
 
+# session.info key: {answer id: (response id, request id)} that the caller has just read from
+# the database in this transaction (a re-match step reads a thousand responses' answers at once).
+ANSWER_SOURCES = "gainportal_answer_sources"
+
+
 @event.listens_for(MatchCandidate, "before_insert")
 def _copy_answer_source(_mapper, connection, target: MatchCandidate) -> None:
     # Read from the database, not from whatever the caller set: the copy can only ever be
     # the answer's own response and request.
-    row = connection.execute(select(PartnerResponse.id, PartnerResponse.request_id)
-                             .join(Answer, Answer.response_id == PartnerResponse.id)
-                             .where(Answer.id == target.answer_id)).one()
+    session = object_session(target)
+    known = session.info.get(ANSWER_SOURCES) if session is not None else None
+    row = known.get(target.answer_id) if known else None
+    if row is None:
+        row = connection.execute(select(PartnerResponse.id, PartnerResponse.request_id)
+                                 .join(Answer, Answer.response_id == PartnerResponse.id)
+                                 .where(Answer.id == target.answer_id)).one()
     target.response_id, target.request_id = row

@@ -13,13 +13,14 @@ import json
 import logging
 import threading
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from gainportal.db import utcnow
 from gainportal.matching.matcher import Matcher
 from gainportal.matching.records import NominalRecord
-from gainportal.models import Answer, MatchCandidate, Nominal, NominalLink, PartnerResponse
+from gainportal.models import Answer, MatchCandidate, Nominal, NominalLink, PartnerResponse, RequestSubject
+from gainportal.models.matching import ANSWER_SOURCES
 from gainportal.models.sealing import DataKey
 from gainportal.security import sealing
 from gainportal.services import audit
@@ -108,6 +109,21 @@ def warm(app) -> int:
     return len(_cache.get("operation_of") or {})
 
 
+def _subject_candidates(engine: Matcher, subject: dict) -> list:
+    return engine.match_fields(**{k: v for k, v in subject.items()
+                                  if k in ("name", "dob", "address", "postcode", "vrm", "phone")})
+
+
+def _best_per_nominal(found: list) -> dict:
+    """The highest-scoring candidate per nominal, the first found on a tie."""
+    best: dict[str, object] = {}
+    for candidate in found:
+        current = best.get(candidate.nominal_id)
+        if current is None or candidate.score > current.score:
+            best[candidate.nominal_id] = candidate
+    return best
+
+
 def _match_answers(engine: Matcher, response: PartnerResponse) -> list:
     subjects = [sub.details or {} for sub in response.request.subjects]
     results = []
@@ -115,15 +131,20 @@ def _match_answers(engine: Matcher, response: PartnerResponse) -> list:
         text = answer.text or ""
         found = engine.match_text(text) if text else []
         for subject in subjects:
-            found += engine.match_fields(**{k: v for k, v in subject.items()
-                                            if k in ("name", "dob", "address", "postcode", "vrm", "phone")})
-        best: dict[str, object] = {}
-        for candidate in found:
-            current = best.get(candidate.nominal_id)
-            if current is None or candidate.score > current.score:
-                best[candidate.nominal_id] = candidate
-        results.append((answer, best))
+            found += _subject_candidates(engine, subject)
+        results.append((answer, _best_per_nominal(found)))
     return results
+
+
+def _add_candidate(s: Session, answer_id: int, nominal_id: str, candidate, operation_of: dict) -> MatchCandidate:
+    row = MatchCandidate(answer_id=answer_id, nominal_id=int(nominal_id),
+                         operation_id=operation_of[nominal_id], score=float(candidate.score),
+                         tier=candidate.tier, relationship_kind=candidate.relationship,
+                         span_start=candidate.span[0] if candidate.span else None,
+                         span_end=candidate.span[1] if candidate.span else None)
+    row.features = candidate.features  # sealed before the insert: one INSERT, no UPDATE after it
+    s.add(row)
+    return row
 
 
 def match_response(s: Session, response: PartnerResponse) -> int:
@@ -139,14 +160,7 @@ def match_response(s: Session, response: PartnerResponse) -> int:
                                                               MatchCandidate.nominal_id == int(nominal_id)))
             if exists:
                 continue
-            row = MatchCandidate(answer_id=answer.id, nominal_id=int(nominal_id),
-                                 operation_id=operation_of[nominal_id], score=float(candidate.score),
-                                 tier=candidate.tier, relationship_kind=candidate.relationship,
-                                 span_start=candidate.span[0] if candidate.span else None,
-                                 span_end=candidate.span[1] if candidate.span else None)
-            s.add(row)
-            s.flush()
-            row.features = candidate.features
+            _add_candidate(s, answer.id, nominal_id, candidate, operation_of)
             created += 1
     response.matched_at = utcnow()
     if created:
@@ -155,12 +169,95 @@ def match_response(s: Session, response: PartnerResponse) -> int:
     return created
 
 
-def rematch_all(s: Session, progress=None) -> int:
+# Responses read, matched and written per step of a full re-match: a step's answers and their
+# requests' subjects are read with two selects, not object by object.
+REMATCH_CHUNK = 1000
+
+
+def rematch_all(s: Session, progress=None, chunk: int | None = None) -> int:
+    """Every submitted response against the register as it is now (after an import or edits):
+    the candidates match_response() would make for each, made in steps of ``chunk``
+    (REMATCH_CHUNK) responses with progress(done, total) after each step. The index is built once for the
+    run. Answers whose sealed text cannot be opened (shredded under the retention schedule)
+    are left out. At national size (55,945 responses, 114,668 answers) one response at a
+    time took ~50 ms each, about 46 minutes, most of it the register's fingerprint read for
+    every response and each answer's key, subjects and candidates loaded one by one."""
     forget()
-    responses = s.scalars(select(PartnerResponse).where(PartnerResponse.submitted_at.is_not(None))).all()
-    total = 0
-    for n, response in enumerate(responses, start=1):
-        total += match_response(s, response)
+    engine, operation_of = matcher(s)
+    ids = s.scalars(select(PartnerResponse.id).where(PartnerResponse.submitted_at.is_not(None))
+                    .order_by(PartnerResponse.id)).all()
+    created, step = 0, chunk or REMATCH_CHUNK
+    for start in range(0, len(ids), step):
+        created += _rematch_chunk(s, engine, operation_of, ids[start:start + step])
         if progress:
-            progress(n, len(responses))
-    return total
+            progress(min(start + step, len(ids)), len(ids))
+    return created
+
+
+def _opened(table: str, column: str, uid, kek_id, wrapped, blob, ring, row_id, decode):
+    if blob is None:
+        return None
+    try:
+        return decode(sealing.open_stored(table, column, uid, 1, kek_id, wrapped, blob, ring))
+    except sealing.SealedContentUnavailable as exc:
+        log.warning("%s %s left out of the re-match: %s", table, row_id, exc.reason)
+        return None
+
+
+def _rematch_chunk(s: Session, engine: Matcher, operation_of: dict, response_ids: list[int]) -> int:
+    ring = sealing.keyring()
+    answers = s.execute(
+        select(Answer.id, Answer.response_id, PartnerResponse.request_id, Answer.uid, Answer.text_sealed,
+               DataKey.kek_id, DataKey.wrapped)
+        .join(PartnerResponse, PartnerResponse.id == Answer.response_id)
+        .outerjoin(DataKey, DataKey.id == Answer.data_key_id)
+        .where(Answer.response_id.in_(response_ids)).order_by(Answer.id)).all()
+    request_ids = {row.request_id for row in answers}
+    subjects: dict[int, list[dict]] = {}
+    if request_ids:
+        for request_id, subject_id, uid, blob, kek_id, wrapped in s.execute(
+                select(RequestSubject.request_id, RequestSubject.id, RequestSubject.uid, RequestSubject.details_sealed,
+                       DataKey.kek_id, DataKey.wrapped)
+                .outerjoin(DataKey, DataKey.id == RequestSubject.data_key_id)
+                .where(RequestSubject.request_id.in_(request_ids)).order_by(RequestSubject.id)):
+            details = _opened(RequestSubject.__tablename__, "details", uid, kek_id, wrapped, blob, ring, subject_id,
+                              json.loads)
+            subjects.setdefault(request_id, []).append(details or {})
+    existing = set()
+    if answers:
+        existing = set(s.execute(select(MatchCandidate.answer_id, MatchCandidate.nominal_id)
+                                 .where(MatchCandidate.response_id.in_(response_ids))).all())
+    by_subjects: dict[int, list] = {}  # a request's subjects are matched once, not once per answer
+    created_for: dict[int, int] = {}
+    with _match_lock:
+        found_by_answer = []
+        for answer_id, response_id, request_id, uid, blob, kek_id, wrapped in answers:
+            text = _opened(Answer.__tablename__, "text", uid, kek_id, wrapped, blob, ring, answer_id,
+                           lambda raw: raw.decode("utf-8")) or ""
+            if request_id not in by_subjects:
+                by_subjects[request_id] = [_subject_candidates(engine, subject)
+                                           for subject in subjects.get(request_id, ())]
+            found = engine.match_text(text) if text else []
+            for from_subject in by_subjects[request_id]:
+                found += from_subject
+            found_by_answer.append((answer_id, response_id, _best_per_nominal(found)))
+    # The answers' responses and requests were read from the database above: the candidates'
+    # insert hook takes them from here instead of asking again for every row.
+    s.info[ANSWER_SOURCES] = {row.id: (row.response_id, row.request_id) for row in answers}
+    try:
+        for answer_id, response_id, best in found_by_answer:
+            for nominal_id, candidate in best.items():
+                if (answer_id, int(nominal_id)) in existing:
+                    continue
+                _add_candidate(s, answer_id, nominal_id, candidate, operation_of)
+                created_for[response_id] = created_for.get(response_id, 0) + 1
+        s.flush()
+    finally:
+        s.info.pop(ANSWER_SOURCES, None)
+    # One UPDATE for the step; the default synchronisation also sets it on any of these
+    # responses already loaded in the session (sessions here keep objects past a commit).
+    s.execute(update(PartnerResponse).where(PartnerResponse.id.in_(response_ids)).values(matched_at=utcnow()))
+    for response_id, created in created_for.items():
+        audit.record(s, "answers_matched", object_type="partner_response", object_id=response_id,
+                     detail={"candidates": created})
+    return sum(created_for.values())
