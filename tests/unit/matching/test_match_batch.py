@@ -615,3 +615,15 @@ def test_plate_pattern_look_ahead_matches_what_the_plain_pattern_matches():
         assert got == [(m.span(), m.group(0)) for m in plain.finditer(text)], text
         found += len(got)
     assert found > 150
+
+
+def test_chunk_bounds_cover_the_batch_in_order():
+    from gainportal.matching.matcher import chunk_bounds
+
+    for n in (0, 1, 7, 999, 1000, 1001, 4000, 4001, 100_000):
+        for chunksize, processes in ((500, 2), (2000, 2), (7, 3), (1, 2), (3, 1)):
+            b = chunk_bounds(n, chunksize, processes)
+            assert [i for s, e in b for i in range(s, e)] == list(range(n)), (n, chunksize, processes)
+            assert all(0 < e - s <= chunksize for s, e in b)
+            if n >= 2 * processes * chunksize:
+                assert b[0] == (0, chunksize) and b[-1][1] - b[-1][0] <= max(1, chunksize // 4)
