@@ -194,7 +194,7 @@ def main() -> None:
     profiler = None
     if args.profile:
         import cProfile
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.process_time)
 
     @event.listens_for(engine, "before_cursor_execute")
     def _count(conn, cursor, statement, parameters, context, executemany):
