@@ -133,15 +133,15 @@ def _nominals_and_lro(s, op: Operation, within) -> tuple[list, int, str | None]:
 def _interventions(s, op: Operation, requests_visible, ring) -> list[tuple]:
     """(pillar, action, owner's name, recorded at) of the latest twenty the viewer may see."""
     I = Intervention
-    # EXISTS per intervention (an operation has a handful) rather than IN over every request
-    # the viewer may see, which PostgreSQL hashed in full (~1,800 rows, 9 ms) for each page.
-    driving_request_visible = (select(InformationRequest.id)
-                               .where(InformationRequest.id == I.request_id, requests_visible).exists())
+    # The driving request joined to each intervention (an operation has a handful) and the
+    # rule tested on that row. Not IN, nor an EXISTS under the OR: PostgreSQL turned either
+    # into a hash of every request the viewer may see (~2,100 for a supervisor, 2.5-5 ms a page).
     rows = s.execute(select(I.pillar, I.recorded_at, I.action_sealed, I.uid, DataKey.kek_id, DataKey.wrapped,
                             User.full_name)
                      .join(User, User.id == I.owner_id)
                      .outerjoin(DataKey, DataKey.id == I.data_key_id)
-                     .where(I.operation_id == op.id, or_(I.request_id.is_(None), driving_request_visible))
+                     .outerjoin(InformationRequest, InformationRequest.id == I.request_id)
+                     .where(I.operation_id == op.id, or_(I.request_id.is_(None), requests_visible))
                      .order_by(I.recorded_at.desc()).limit(20)).all()
     return [(r.pillar, opened_text(I.__tablename__, "action", r.uid, r.kek_id, r.wrapped, r.action_sealed, ring),
              r.full_name, r.recorded_at) for r in rows]
