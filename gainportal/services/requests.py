@@ -3,6 +3,7 @@ acknowledgement, assignment, clarification messages, decline, withdraw, assess, 
 from __future__ import annotations
 
 import secrets
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -181,7 +182,7 @@ def update_draft(s: Session, req: InformationRequest, draft: RequestDraft, by: U
 
 
 def _transition(s: Session, req: InformationRequest, to: RequestState, by: User, *, reason: str | None = None,
-                event: str | None = None, **detail) -> None:
+                event: str | None = None, own_savepoint: bool = True, **detail) -> None:
     if to not in TRANSITIONS[req.state]:
         raise WorkflowError(
             f"This request is {req.state.label.lower()}, so it cannot be {to.label.lower()}. Refresh the page to see its current state")
@@ -189,7 +190,8 @@ def _transition(s: Session, req: InformationRequest, to: RequestState, by: User,
     try:
         # A savepoint around the change: when the version counter shows someone else changed
         # the request first, only this change is undone and the caller's other work stands.
-        with s.begin_nested():
+        # own_savepoint=False: the caller holds one already and undoes it whole on a lost race.
+        with s.begin_nested() if own_savepoint else nullcontext():
             req.state = to
             if to is S.ISSUED:
                 req.issued_at = utcnow()
@@ -256,8 +258,8 @@ def withdraw(s: Session, req: InformationRequest, reason: str, by: User) -> None
             notifications.queue(s, spoc, "request_withdrawn", dedupe_key=f"withdrawn:{req.id}:{spoc.id}")
 
 
-def mark_answered(s: Session, req: InformationRequest, by: User) -> None:
-    _transition(s, req, S.ANSWERED, by)
+def mark_answered(s: Session, req: InformationRequest, by: User, own_savepoint: bool = True) -> None:
+    _transition(s, req, S.ANSWERED, by, own_savepoint=own_savepoint)
     notifications.queue(s, req.created_by, "answer_received", dedupe_key=f"answered:{req.id}:{req.lock_version}")
 
 
