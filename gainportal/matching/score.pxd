@@ -13,14 +13,18 @@ cdef class NominalView:
     cdef public str dob_s, postcode, address_key
     cdef public object vrms, vrm_keys, phones, businesses, record
     cdef public tuple bits
+    cdef readonly str sector, district
 
 cdef class MentionView:
     cdef public tuple pairs
     cdef public object dob
     cdef public str dob_s, dob_sw, postcode, address_key
     cdef public object vrms, vrm_keys, phones, businesses, sur_bits, dob_near
+    cdef readonly str sector, district
 
 cpdef str dob_level_s(m, str n_s, str m_s, str m_sw)
+
+cpdef tuple _postcode_parts(postcode)
 
 @cython.locals(la=cython.Py_ssize_t, lb=cython.Py_ssize_t, na=cython.Py_ssize_t, nb=cython.Py_ssize_t,
                m=cython.Py_ssize_t, c=cython.Py_UCS4, lim=cython.Py_ssize_t, p=cython.Py_ssize_t,

@@ -23,12 +23,21 @@ from gainportal.matching.names import nickname_group, phonetic, surname_variants
 # struct members (the generic attribute lookup was ~6% of a re-match's instructions). Both
 # compare and print as the dataclasses they replace did.
 
+def _postcode_parts(postcode) -> tuple:
+    """(sector, district) strings of a postcode as the postcode levels compare them
+    (postcode[:-2], the part before the space), made once per view instead of per pair; set
+    at construction (a view's postcode is never reassigned) and left out of ==/repr."""
+    if not postcode:
+        return "", ""
+    return postcode[:-2], postcode.split(" ")[0]
+
+
 class NominalView:
     """A nominal in comparison form. names: (first, surname) pairs for the name and aliases;
     dob_s: "YYYYMMDD" (string compares are far cheaper than date arithmetic per pair); bits:
     per name form, (surname bits, forename bits) on this register (index.py sets them)."""
     __slots__ = ("nominal_id", "names", "dob", "dob_s", "postcode", "address_key", "vrms", "vrm_keys",
-                 "phones", "businesses", "record", "bits")
+                 "phones", "businesses", "record", "bits", "sector", "district")
 
     def __init__(self, nominal_id, names, dob, dob_s, postcode, address_key, vrms, vrm_keys, phones,
                  businesses, record, bits=()):
@@ -44,6 +53,7 @@ class NominalView:
         self.businesses = businesses
         self.record = record
         self.bits = bits
+        self.sector, self.district = _postcode_parts(postcode)
 
     def _fields(self) -> tuple:
         return (self.nominal_id, self.names, self.dob, self.dob_s, self.postcode, self.address_key, self.vrms,
@@ -65,7 +75,7 @@ class MentionView:
     pairs: (direct readings, swapped reading or None); sur_bits: register weight of the
     mention's own surname; dob_near: "YYYYMMDD" strings that are not a DOB mismatch."""
     __slots__ = ("pairs", "dob", "dob_s", "dob_sw", "postcode", "address_key", "vrms", "vrm_keys", "phones",
-                 "businesses", "sur_bits", "dob_near")
+                 "businesses", "sur_bits", "dob_near", "sector", "district")
 
     def __init__(self, pairs, dob, dob_s, dob_sw, postcode, address_key, vrms, vrm_keys, phones, businesses,
                  sur_bits=None, dob_near=frozenset()):
@@ -81,6 +91,7 @@ class MentionView:
         self.businesses = businesses
         self.sur_bits = sur_bits
         self.dob_near = dob_near
+        self.sector, self.district = _postcode_parts(postcode)
 
     def _fields(self) -> tuple:
         return (self.pairs, self.dob, self.dob_s, self.dob_sw, self.postcode, self.address_key, self.vrms,
@@ -490,9 +501,9 @@ def below_every_tier(m, view, m_sur_bits: float) -> bool:
     if m.postcode and view.postcode:
         if m.postcode == view.postcode:
             return False
-        if m.postcode[:-2] == view.postcode[:-2]:
+        if m.sector == view.sector:
             other += POSTCODE_W["sector"]
-        elif m.postcode.split(" ")[0] == view.postcode.split(" ")[0]:
+        elif m.district == view.district:
             other += POSTCODE_W["district"]
         else:
             other += POSTCODE_W["other"]
@@ -540,9 +551,9 @@ def score_candidate(m, view, index, name=None) -> tuple[float, dict, str, str]:
     if m.postcode and view.postcode:
         if m.postcode == view.postcode:
             pl = "full"
-        elif m.postcode[:-2] == view.postcode[:-2]:
+        elif m.sector == view.sector:
             pl = "sector"
-        elif m.postcode.split(" ")[0] == view.postcode.split(" ")[0]:
+        elif m.district == view.district:
             pl = "district"
         else:
             pl = "other"

@@ -55,7 +55,7 @@ def test_mention_view():
     assert v == w and not hasattr(v, "__dict__")
     w.dob_near = frozenset({"19850403"})
     assert v != w and v != "MentionView"
-    assert MentionView.__slots__[-2:] == ("sur_bits", "dob_near")
+    assert MentionView.__slots__[10:12] == ("sur_bits", "dob_near")
     assert repr(v).startswith("MentionView(pairs=([('john', 'smith')], None), dob=None, dob_s='19850403', ")
     assert repr(v).endswith("sur_bits=6.5, dob_near=frozenset())")
     with pytest.raises(TypeError):
@@ -78,3 +78,17 @@ def test_nominal_view():
     c.bits = a.bits
     assert c == a and repr(c) == repr(a) and repr(a).startswith("NominalView(nominal_id='N1', names=((")
     assert not hasattr(a, "__dict__") and NominalView.__slots__[0] == "nominal_id"
+
+
+def test_views_carry_the_postcode_parts_the_levels_compare():
+    from gainportal.matching.index import NominalView
+
+    for pc, sector, district in (("LS6 2AB", "LS6 2", "LS6"), ("M1 1AE", "M1 1", "M1"), ("", "", ""), ("B4", "", "B4")):
+        v = NominalView("N1", (("john", "smith"),), None, "", pc, "", frozenset(), frozenset(), frozenset(),
+                        frozenset(), None)
+        m = MentionView(([("john", "smith")], None), None, "", "", pc, "", frozenset(), frozenset(), frozenset(),
+                        frozenset())
+        for x in (v, m):
+            assert (x.sector, x.district) == ((pc[:-2], pc.split(" ")[0]) if pc else ("", ""))
+            assert (x.sector, x.district) == (sector, district)
+    assert "sector" not in repr(v) and "district" not in repr(m)
