@@ -9,7 +9,6 @@ the index is big (hundreds of MB and 7 s of CPU at national size), so web proces
 build or hold it."""
 from __future__ import annotations
 
-import json
 import logging
 import threading
 
@@ -25,6 +24,7 @@ from gainportal.models.sealing import DataKey
 from gainportal.security import sealing
 from gainportal.services import audit
 from gainportal.services.dates import today
+from gainportal.services.sealed_rows import opened_json, opened_text
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +61,9 @@ def _records(s: Session) -> tuple[list[NominalRecord], dict[str, int]]:
         link = first_link.get(nominal_id)
         if link is None:
             continue
-        try:
-            d = json.loads(sealing.open_stored(Nominal.__tablename__, "details", uid, 1, kek_id, wrapped, blob, ring))
-        except sealing.SealedContentUnavailable as exc:
-            # Shredded or unreadable: nothing of it can be matched; say which row, not what.
-            log.warning("nominal %s left out of the matching index: %s", nominal_id, exc.reason)
+        d = _opened_or_left_out(opened_json, Nominal.__tablename__, "details", nominal_id, uid, kek_id, wrapped,
+                                blob, ring)
+        if d is None:
             continue
         records.append(NominalRecord(
             nominal_id=str(nominal_id), forenames=d.get("forenames") or "", surname=d.get("surname") or "",
@@ -194,13 +192,14 @@ def rematch_all(s: Session, progress=None, chunk: int | None = None) -> int:
     return created
 
 
-def _opened(table: str, column: str, uid, kek_id, wrapped, blob, ring, row_id, decode):
-    if blob is None:
-        return None
+def _opened_or_left_out(opener, table: str, column: str, row_id: int, uid, kek_id, wrapped, blob, ring):
+    """``opener`` (sealed_rows.opened_text or opened_json) of a stored value, or None when it
+    cannot be opened (shredded under the retention schedule, unreadable): nothing of it can
+    be matched. The log says which row, not what."""
     try:
-        return decode(sealing.open_stored(table, column, uid, 1, kek_id, wrapped, blob, ring))
+        return opener(table, column, uid, kek_id, wrapped, blob, ring)
     except sealing.SealedContentUnavailable as exc:
-        log.warning("%s %s left out of the re-match: %s", table, row_id, exc.reason)
+        log.warning("%s %s left out of cross-matching: %s", table, row_id, exc.reason)
         return None
 
 
@@ -220,8 +219,8 @@ def _rematch_chunk(s: Session, engine: Matcher, operation_of: dict, response_ids
                        DataKey.kek_id, DataKey.wrapped)
                 .outerjoin(DataKey, DataKey.id == RequestSubject.data_key_id)
                 .where(RequestSubject.request_id.in_(request_ids)).order_by(RequestSubject.id)):
-            details = _opened(RequestSubject.__tablename__, "details", uid, kek_id, wrapped, blob, ring, subject_id,
-                              json.loads)
+            details = _opened_or_left_out(opened_json, RequestSubject.__tablename__, "details", subject_id, uid,
+                                          kek_id, wrapped, blob, ring)
             subjects.setdefault(request_id, []).append(details or {})
     existing = set()
     if answers:
@@ -232,8 +231,8 @@ def _rematch_chunk(s: Session, engine: Matcher, operation_of: dict, response_ids
     with _match_lock:
         found_by_answer = []
         for answer_id, response_id, request_id, uid, blob, kek_id, wrapped in answers:
-            text = _opened(Answer.__tablename__, "text", uid, kek_id, wrapped, blob, ring, answer_id,
-                           lambda raw: raw.decode("utf-8")) or ""
+            text = _opened_or_left_out(opened_text, Answer.__tablename__, "text", answer_id, uid, kek_id, wrapped,
+                                       blob, ring) or ""
             if request_id not in by_subjects:
                 by_subjects[request_id] = [_subject_candidates(engine, subject)
                                            for subject in subjects.get(request_id, ())]
