@@ -92,9 +92,10 @@ def _queue_rows_statement():
     return (
         select(MatchCandidate.id, MatchCandidate.tier, MatchCandidate.relationship_kind, MatchCandidate.score,
                MatchCandidate.span_start, MatchCandidate.span_end, MatchCandidate.operation_id,
-               MatchCandidate.uid, MatchCandidate.features_sealed, MatchCandidate.data_key_id,
-               Answer.uid, Answer.text_sealed, Answer.data_key_id,
-               Nominal.classification, Nominal.reference, Nominal.uid, Nominal.details_sealed, Nominal.data_key_id,
+               MatchCandidate.uid, MatchCandidate.features_sealed, MatchCandidate.data_key_id.label("candidate_key"),
+               Answer.uid, Answer.text_sealed, Answer.data_key_id.label("answer_key"),
+               Nominal.classification, Nominal.reference, Nominal.uid, Nominal.details_sealed,
+               Nominal.data_key_id.label("nominal_key"),
                InformationRequest.reference, Agency.name)
         .join(Answer, Answer.id == MatchCandidate.answer_id)
         .join(InformationRequest, InformationRequest.id == MatchCandidate.request_id)  # the answer's, copied
@@ -115,7 +116,7 @@ def _queue_items(s, ids: list[int]) -> list[QueueItem]:
     if not ids:
         return []
     rows = s.execute(_queue_rows_statement(), {"ids": ids}).all()
-    key_ids = {k for r in rows for k in (r[9], r[12], r[17]) if k is not None}
+    key_ids = {k for r in rows for k in (r.candidate_key, r.answer_key, r.nominal_key) if k is not None}
     keys = {k: (kek, wrapped) for k, kek, wrapped in
             (s.execute(_data_keys_statement(), {"ids": list(key_ids)}).all() if key_ids else ())}
     # nominal_visible() finds each candidate's operation in the session: load them in one
