@@ -38,11 +38,6 @@ REMATCH_STATUS = "gainportal:rematch:status"
 REMATCH_LOCK = "gainportal-rematch"
 # A run whose status has not moved for this long died with its worker: a new one may start.
 STALE_AFTER = timedelta(minutes=10)
-# The re-match commits after each step (a killed run keeps its work). On SQLite, where a
-# transaction holds the database's write lock from its start, a step is this many responses,
-# so a partner's submission never waits long behind it; on PostgreSQL it is
-# answer_matching.REMATCH_CHUNK.
-REMATCH_BATCH = 50
 # The sweep leaves a response alone this long after it was submitted: its own job is
 # normally done within seconds, and the two would otherwise race for it.
 SWEEP_GRACE = timedelta(minutes=1)
@@ -253,7 +248,7 @@ def _rematch(huey: Huey, settings, by_user_id: int | None) -> int:
         last_report = [0.0]
 
         def progress(done: int, total: int) -> None:
-            s.commit()  # each step's candidates
+            s.commit()  # each step's candidates: a killed run keeps its work
             now = time.monotonic()
             if done == total or now - last_report[0] >= 0.5:
                 last_report[0] = now
@@ -261,8 +256,7 @@ def _rematch(huey: Huey, settings, by_user_id: int | None) -> int:
                             by=by_user_id)
 
         try:
-            sqlite = s.get_bind().dialect.name == "sqlite"
-            created = answer_matching.rematch_all(s, progress, chunk=REMATCH_BATCH if sqlite else None)
+            created = answer_matching.rematch_all(s, progress)
             actor = s.get(User, by_user_id) if by_user_id else None
             audit.record(s, "rematch_run", detail={"candidates": created}, actor=actor)
             s.commit()

@@ -61,7 +61,7 @@ def _forget_all(s) -> None:
     s.commit()
 
 
-def test_rematch_in_steps_makes_what_matching_each_response_makes(backend, schema_url, tmp_path, monkeypatch):
+def test_rematch_in_steps_makes_what_matching_each_response_makes(backend, schema_url, tmp_path):
     app = _app(backend, schema_url, tmp_path)
     try:
         with app.app_context():
@@ -77,9 +77,8 @@ def test_rematch_in_steps_makes_what_matching_each_response_makes(backend, schem
             assert len(one_by_one) > 40, len(one_by_one)  # the answers name register people
 
             _forget_all(s)
-            monkeypatch.setattr(answer_matching, "REMATCH_CHUNK", 7)  # several steps, a short last one
-            steps = []
-            created = answer_matching.rematch_all(s, lambda done, total: steps.append((done, total)))
+            steps = []  # several steps, a short last one
+            created = answer_matching.rematch_all(s, lambda done, total: steps.append((done, total)), chunk=7)
             s.commit()
             assert _candidates(s) == one_by_one
             assert created == len(one_by_one)
