@@ -258,8 +258,10 @@ def withdraw(s: Session, req: InformationRequest, reason: str, by: User) -> None
             notifications.queue(s, spoc, "request_withdrawn", dedupe_key=f"withdrawn:{req.id}:{spoc.id}")
 
 
-def mark_answered(s: Session, req: InformationRequest, by: User, own_savepoint: bool = True) -> None:
-    _transition(s, req, S.ANSWERED, by, own_savepoint=own_savepoint)
+def mark_answered(s: Session, req: InformationRequest, by: User) -> None:
+    """Part of a submission (responses.submit), inside its savepoint, which undoes the
+    submission whole when the request's version check loses a race."""
+    _transition(s, req, S.ANSWERED, by, own_savepoint=False)
     notifications.queue(s, req.created_by, "answer_received", dedupe_key=f"answered:{req.id}:{req.lock_version}")
 
 

@@ -127,7 +127,7 @@ def submit(s: Session, req: InformationRequest, by: User, idempotency_key: str) 
             draft.state, draft.submitted_by_id, draft.submitted_at = ResponseState.SUBMITTED, by.id, utcnow()
             draft.idempotency_key = idempotency_key
             s.flush()
-            requests.mark_answered(s, req, by, own_savepoint=False)  # this savepoint is the undo
+            requests.mark_answered(s, req, by)
     except (IntegrityError, StaleDataError, WorkflowError):
         # WorkflowError: the request's own version check (in the state change) lost the race.
         s.refresh(req)
