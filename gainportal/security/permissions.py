@@ -115,11 +115,11 @@ def indoctrinated(user: User, operation_id: int) -> bool:
     if has_request_context():
         if g.get("ignore_indoctrination"):
             return True
-        return operation_id in _signed_operations(user)
+        return operation_id in signed_operation_ids(user)
     return indoctrination.is_current(db_session(), user, operation_id)
 
 
-def _signed_operations(user: User) -> frozenset[int]:
+def signed_operation_ids(user: User) -> frozenset[int]:
     """The operations ``user`` holds a current signature for, once per request: item checks
     and list filters of the same request answer from the same set."""
     cache = g.setdefault("indoctrinated_operations", {})
@@ -137,7 +137,7 @@ def signed_operation_filter(column, user: User) -> ColumnElement[bool]:
     national size)."""
     if not has_request_context():
         return column.in_(indoctrination.current_operation_ids(user))
-    ids = sorted(_signed_operations(user))
+    ids = sorted(signed_operation_ids(user))
     if db_session().get_bind().dialect.name == "postgresql":
         return column == any_(literal(ids, ARRAY(Integer)))
     return column.in_(ids)

@@ -192,12 +192,21 @@ def status(record: Indoctrination | None, agreement: IndoctrinationAgreement | N
     return "current"
 
 
-def pending_for(s: Session, user: User) -> list[Row]:
-    """Register entries where the user must sign (first time, new version, or expired), as
-    rows of (id, operation_id): the banner only links to each operation's signing page."""
-    # Two columns, no objects: this runs on every dashboard, and a partner user at national
-    # size is on the register of hundreds of operations still to sign for.
-    return s.execute(select(Indoctrination.id, Indoctrination.operation_id).where(
-        Indoctrination.user_id == user.id, Indoctrination.revoked_at.is_(None),
-        Indoctrination.operation_id.not_in(current_operation_ids(user)))
-        .order_by(Indoctrination.id)).all()
+def pending_for(s: Session, user: User, signed: frozenset[int] | None = None) -> list[int]:
+    """Operations on whose register the user is and must sign (first time, new version, or
+    expired), oldest operation first: the banner only links to each operation's signing
+    page. ``signed``: the operations the user holds a current signature for, where the
+    caller already has them (the request's set, permissions.signed_operation_ids); without
+    it the statement works them out."""
+    # Operation ids only: this runs on every dashboard, and a partner user at national size
+    # is on the register of hundreds of operations still to sign for. The user's register is
+    # read from their partial index without touching the table (0.5 ms; with the row ids as
+    # well, ~600 scattered rows took 3.6 ms), and given the request's set the rest is a set
+    # difference here: as a NOT IN subquery PostgreSQL joined every current agreement of the
+    # audience again (5 ms), and as an array of ~300 values it spent 1.6 ms planning.
+    on_register = select(Indoctrination.operation_id).where(
+        Indoctrination.user_id == user.id, Indoctrination.revoked_at.is_(None))
+    if signed is None:
+        return list(s.scalars(on_register.where(Indoctrination.operation_id.not_in(current_operation_ids(user)))
+                              .order_by(Indoctrination.operation_id)))
+    return sorted(set(s.scalars(on_register)) - signed)

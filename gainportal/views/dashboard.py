@@ -23,7 +23,7 @@ from gainportal.db import db_session, utcnow
 from gainportal.models import Agency, InformationRequest, Operation, RequestState, Role
 from gainportal.services import indoctrination
 from gainportal.security.access import signed_in
-from gainportal.security.permissions import visible_to
+from gainportal.security.permissions import signed_operation_ids, visible_to
 from gainportal.services.dates import today
 from gainportal.views.partner import DUE_SOON_DAYS, deadline_tag, long_date, status_tag
 from gainportal.views.paging import requested_page
@@ -67,7 +67,8 @@ def index():
     role = current_user.role
     if role is Role.ADMIN:
         return redirect(url_for("admin.users"))
-    g.pending_signatures = indoctrination.pending_for(db_session(), current_user)
+    g.pending_signatures = indoctrination.pending_for(db_session(), current_user,
+                                                      signed_operation_ids(current_user))
     if role.is_partner:
         return _partner()
     if role is Role.LRO:

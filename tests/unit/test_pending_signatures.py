@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gainportal.db import db_session
 from gainportal.models import AgencyKind, Classification, Role, User
+from gainportal.security.permissions import signed_operation_ids
 from gainportal.services import indoctrination, operations
 
 
@@ -11,6 +12,7 @@ def test_pending_for_lists_unsigned_and_superseded_only(app, make):
     force = make.agency(AgencyKind.POLICE_FORCE)
     lro = make.user(agency=force, role=Role.LRO)
     analyst = make.user(agency=force, role=Role.ANALYST)
+    newcomer = make.user(agency=force, role=Role.ANALYST)
     with app.app_context():
         s = db_session()
         by, who = s.get(User, lro.id), s.get(User, analyst.id)
@@ -27,7 +29,17 @@ def test_pending_for_lists_unsigned_and_superseded_only(app, make):
         indoctrination.publish(s, replaced, "police", "Version 2 of the agreement", by)
         s.commit()
         pending = indoctrination.pending_for(s, who)
-        assert sorted(r.operation_id for r in pending) == sorted([unsigned.id, replaced.id])
+        assert pending == sorted([unsigned.id, replaced.id])
+        for op in ops:
+            indoctrination.invite(s, op, s.get(User, newcomer.id), by)
+        s.commit()
+        expected = {who.id: sorted([unsigned.id, replaced.id]), newcomer.id: sorted(op.id for op in ops)}
+    # The dashboard's form: given the request's signed set (none signed for the newcomer).
+    for user_id, operation_ids in expected.items():
+        with app.test_request_context():
+            s = db_session()
+            person = s.get(User, user_id)
+            assert indoctrination.pending_for(s, person, signed_operation_ids(person)) == operation_ids
 
 
 def test_invite_refuses_someone_not_cleared_for_the_operation(app, make):

@@ -28,13 +28,16 @@ SEED = 11
 SLACK = 2
 # Dashboards: every statement in all, sign-in session and audit included. SQLite runs two more
 # per page than PostgreSQL, and one more again for the co-ordinator's medians (PostgreSQL takes
-# them in the table's own query). Police dashboards read once the operations the person holds
-# a current signature for, which every panel's filter then takes as values. Each panel is one
-# query with its counts, so a statement over these is a new panel or a regression.
+# them in the table's own query). Every dashboard reads once the operations the person holds
+# a current signature for, which every panel's filter then takes as values and the "agreements
+# to sign" banner subtracts from the person's register (a second, index-only read: as one
+# statement PostgreSQL joined every current agreement of the audience, 3-6 ms for a partner).
+# Each panel is one query with its counts, so a statement over these is a new panel or a
+# regression.
 DASHBOARD_CEILING = {"sqlite": {"lro": 9, "analyst": 9, "supervisor": 9, "gain_coordinator": 9,
-                                "partner_spoc": 6, "partner_user": 6},
+                                "partner_spoc": 7, "partner_user": 7},
                      "postgresql": {"lro": 7, "analyst": 6, "supervisor": 6, "gain_coordinator": 6,
-                                    "partner_spoc": 4, "partner_user": 4}}
+                                    "partner_spoc": 5, "partner_user": 5}}
 
 
 def _world_app(backend, schema_url, tmp_path, name, sizes):
