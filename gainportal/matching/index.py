@@ -524,7 +524,8 @@ def _dob_allowed_among(lists, db, dk, sk, postcode, postcodes, address_key, addr
     for ids in lists:
         out = []
         for i in ids:
-            o = i * 8
+            j = i  # a C integer when compiled (index.pxd): o and the list reads make no Python int
+            o = j * 8
             if b[o] == 0:
                 out.append(i)
                 continue
@@ -551,7 +552,7 @@ def _dob_allowed_among(lists, db, dk, sk, postcode, postcodes, address_key, addr
                 if same:
                     out.append(i)
                     continue
-            if (postcode and postcodes[i] == postcode) or (address_key and address_keys[i] == address_key):
+            if (postcode and postcodes[j] == postcode) or (address_key and address_keys[j] == address_key):
                 out.append(i)
         result.append(out)
     return result
