@@ -32,10 +32,23 @@ cpdef tuple _postcode_parts(postcode)
 cpdef bint _jw_below(str a, str b, double cut)
 
 # Direct C calls from best_name() and below_every_tier(); the memo lookups in C.
-@cython.locals(memo=dict, level=str)
+@cython.locals(levels=dict, memo=dict, level=str)
 cpdef str surname_level(a, b)
-@cython.locals(memo=dict, level=str)
+@cython.locals(levels=dict, memo=dict, level=str)
 cpdef str forename_level(a, b)
+
+# First-time levels: direct C calls on str arguments (the callers only pass names in
+# comparison form, always str), name memos read as dicts.
+@cython.locals(groups=dict)
+cpdef frozenset _nick_group(str name)
+@cython.locals(variants=dict)
+cpdef tuple _variants(str surname)
+@cython.locals(va=tuple, vb=tuple, a0=str, b0=str)
+cpdef str _surname_level(str a, str b)
+@cython.locals(full=str, init=str, ga=frozenset, gb=frozenset)
+cpdef str _forename_level(str a, str b)
+cpdef bint _one_slip(str a, str b)
+cpdef str _mc(str s)
 
 @cython.locals(best_w=cython.double, w=cython.double, sur_bits=cython.double, fore_bits=cython.double,
                a=cython.double, b=cython.double, c=cython.double, d=cython.double)

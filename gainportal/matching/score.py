@@ -167,6 +167,8 @@ def level_cache_pairs() -> tuple[int, int]:
 def clear_level_caches() -> None:
     _SURNAME_LEVELS.clear()
     _FORENAME_LEVELS.clear()
+    _NICKNAME_GROUPS.clear()
+    _SURNAME_VARIANTS.clear()
 
 
 def bound_level_caches() -> None:
@@ -174,13 +176,41 @@ def bound_level_caches() -> None:
     for memo in (_SURNAME_LEVELS, _FORENAME_LEVELS):
         if sum(map(len, memo.values())) > LEVEL_CACHE_MAX:
             memo.clear()
+    for memo in (_NICKNAME_GROUPS, _SURNAME_VARIANTS):
+        if len(memo) > NAME_MEMO_MAX:
+            memo.clear()
+
+
+# names.nickname_group() and surname_variants() as first-time levels ask for them: a call of
+# an lru_cache from compiled code (argument tuple, key, list relinking) costs several times a
+# lookup in a dict typed in score.pxd. The same values; bound_level_caches() bounds them.
+NAME_MEMO_MAX = 200_000
+_NICKNAME_GROUPS: dict = {}
+_SURNAME_VARIANTS: dict = {}
+
+
+def _nick_group(name: str) -> frozenset:
+    groups = _NICKNAME_GROUPS
+    g = groups.get(name)
+    if g is None:
+        g = groups[name] = nickname_group(name)
+    return g
+
+
+def _variants(surname: str) -> tuple:
+    variants = _SURNAME_VARIANTS
+    v = variants.get(surname)
+    if v is None:
+        v = variants[surname] = surname_variants(surname)
+    return v
 
 
 def surname_level(a: str, b: str) -> str:
     """Agreement of two surnames in comparison form ("" on either side: "missing"); memoised."""
-    memo = _SURNAME_LEVELS.get(a)
+    levels = _SURNAME_LEVELS  # typed in score.pxd: its .get is a C call, not an attribute lookup
+    memo = levels.get(a)
     if memo is None:
-        memo = _SURNAME_LEVELS[a] = {}
+        memo = levels[a] = {}
     else:
         level = memo.get(b)
         if level is not None:
@@ -191,9 +221,10 @@ def surname_level(a: str, b: str) -> str:
 
 def forename_level(a: str, b: str) -> str:
     """Agreement of two first forenames (either may be an initial or a nickname); memoised."""
-    memo = _FORENAME_LEVELS.get(a)
+    levels = _FORENAME_LEVELS  # as in surname_level()
+    memo = levels.get(a)
     if memo is None:
-        memo = _FORENAME_LEVELS[a] = {}
+        memo = levels[a] = {}
     else:
         level = memo.get(b)
         if level is not None:
@@ -239,7 +270,7 @@ def _surname_level(a: str, b: str) -> str:
     """surname_level() without the memo."""
     if not a or not b:
         return "missing"
-    va, vb = surname_variants(a), surname_variants(b)
+    va, vb = _variants(a), _variants(b)
     a0, b0 = va[0], vb[0]
     if _jw_below(a0, b0, 0.8):
         # Jaro-Winkler under 0.8 for certain: the tests below, without the rapidfuzz call.
@@ -278,8 +309,13 @@ def _forename_level(a: str, b: str) -> str:
     if len(a) == 1 or len(b) == 1:
         full = b if len(a) == 1 else a
         init = a if len(a) == 1 else b
-        return "initial" if init == full[0] or any(g[0] == init for g in nickname_group(full)) else "mismatch"
-    ga, gb = nickname_group(a), nickname_group(b)
+        if init == full[0]:
+            return "initial"
+        for g in _nick_group(full):  # a loop, not any(): no closure in a cpdef (score.pxd)
+            if g[0] == init:
+                return "initial"
+        return "mismatch"
+    ga, gb = _nick_group(a), _nick_group(b)
     if a in gb or b in ga:
         return "nickname"  # one is a short or canonical form of the other (Gaz/Gary, Kate/Catherine)
     if _jw_below(a, b, 0.8):

@@ -271,6 +271,27 @@ def test_level_caches_stay_bounded(monkeypatch):
     assert score.level_cache_pairs() == (1, 1)
 
 
+def test_name_memos_of_the_levels_equal_the_names_functions_and_are_bounded(monkeypatch):
+    from gainportal.matching import score
+    from gainportal.matching.names import nickname_group, surname_variants
+
+    score.clear_level_caches()
+    assert score._NICKNAME_GROUPS == {} and score._SURNAME_VARIANTS == {}
+    words = ["gaz", "gary", "kate", "j", "smith-jones", "macdonald", "o'neill", "de la cruz", "", "zoë"]
+    for w in words:
+        assert score._nick_group(w) == nickname_group(w)
+        assert score._variants(w) == surname_variants(w)
+        assert score._nick_group(w) is score._nick_group(w)  # the second from the memo
+    assert len(score._NICKNAME_GROUPS) == len(words) == len(score._SURNAME_VARIANTS)
+    monkeypatch.setattr(score, "NAME_MEMO_MAX", len(words))
+    score.bound_level_caches()
+    assert len(score._NICKNAME_GROUPS) == len(words)  # not past the bound yet
+    score._nick_group("tez")
+    score._variants("tez")
+    score.bound_level_caches()
+    assert score._NICKNAME_GROUPS == {} and score._SURNAME_VARIANTS == {}
+
+
 def test_level_memo_equals_the_plain_levels():
     from gainportal.matching import score
 
