@@ -4,9 +4,10 @@ from __future__ import annotations
 from sqlalchemy import and_, false, select
 from sqlalchemy.sql import ColumnElement
 
-from gainportal.models import InformationRequest, MatchCandidate, Operation, PartnerResponse, User
+from gainportal.models import Classification, InformationRequest, MatchCandidate, Operation, PartnerResponse, User
 from gainportal.security.permissions import (
-    OPERATION_ACTIONS, Action, can, classifications_within, clearance_covers, item_rule, query_rule, visible_to,
+    OPERATION_ACTIONS, Action, can, classifications_within, clearance_covers, item_rule, operation_allows, query_rule,
+    visible_to,
 )
 
 
@@ -40,3 +41,11 @@ def nominal_visible(user: User, item: MatchCandidate) -> bool:
 
     return (clearance_covers(user, item.nominal.classification)
             and can(user, Action.VIEW, db_session().get(Operation, item.operation_id)))
+
+
+def nominal_visible_by_values(user: User, nominal_classification: Classification, operation_id: int,
+                              owning_agency_id: int, operation_classification: Classification) -> bool:
+    """``nominal_visible`` on values a page selected with its rows: the nominal's marking and
+    its operation's id, owning force and marking."""
+    return (clearance_covers(user, nominal_classification)
+            and operation_allows(user, Action.VIEW, operation_id, owning_agency_id, operation_classification))

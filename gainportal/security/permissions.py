@@ -167,11 +167,20 @@ OPERATION_ACTIONS = {
 
 @item_rule(Operation)
 def _operation_rule(user: User, action: Action, op: Operation) -> bool:
+    return operation_allows(user, action, op.id, op.owning_agency_id, op.classification)
+
+
+def operation_allows(user: User, action: Action, operation_id: int, owning_agency_id: int,
+                     classification: Classification) -> bool:
+    """The operation rule on the operation's own values, for pages that select them with
+    the rows they show rather than loading each operation as an object (the cross-match
+    queue: 20 candidates' operations). ``can(user, action, operation)`` is this."""
     return (
-        action in OPERATION_ACTIONS.get(user.role, set())
-        and op.owning_agency_id == user.agency_id
-        and clearance_covers(user, op.classification)
-        and indoctrinated(user, op.id)
+        _usable(user)
+        and action in OPERATION_ACTIONS.get(user.role, set())
+        and owning_agency_id == user.agency_id
+        and clearance_covers(user, classification)
+        and indoctrinated(user, operation_id)
     )
 
 

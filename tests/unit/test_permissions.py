@@ -13,7 +13,7 @@ from tests.conftest import app_db, sign_in
 from gainportal.db import db_session
 from gainportal.models import Agency, AgencyKind, AuditEvent, Classification, Clearance, Operation, Role, User
 from gainportal.security import access
-from gainportal.security.permissions import Action, can, load_or_404, visible, visible_to
+from gainportal.security.permissions import Action, can, load_or_404, operation_allows, visible, visible_to
 from gainportal.services import indoctrination
 
 # Written out by hand (DESIGN.md section 2), not derived from the code under test.
@@ -99,6 +99,10 @@ def test_can_and_visible_to_agree_over_the_grid(app, world, role, in_request):
             user = s.get(User, world["users"][(role, place, clearance)])
             expected = expected_visible(world, role, place, clearance)
             by_can = {op.id for op in ops if can(user, Action.VIEW, op)}
+            # The rule on selected values (the cross-match queue) answers as can() does.
+            by_values = {op.id for op in ops
+                         if operation_allows(user, Action.VIEW, op.id, op.owning_agency_id, op.classification)}
+            assert by_values == by_can, (role.value, place, clearance.value)
             listed = {op.id for op in s.scalars(visible(Operation, user))}
             counted = s.scalar(select(func.count()).select_from(Operation).where(visible_to(user, Operation)))
             # Filter before LIMIT: a page of one is still drawn only from what is visible.
@@ -136,6 +140,7 @@ def test_inactive_or_missing_user_sees_nothing(app, world):
         assert op is not None and can(user, Action.VIEW, op)
         user.active = False
         assert not can(user, Action.VIEW, op)
+        assert not operation_allows(user, Action.VIEW, op.id, op.owning_agency_id, op.classification)
         assert s.scalars(visible(Operation, user)).all() == []
         assert not can(None, Action.VIEW, op)
         assert s.scalars(visible(Operation, None)).all() == []
