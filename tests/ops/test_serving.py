@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import re
+import time
 import uuid
 
 import pytest
@@ -194,8 +195,8 @@ def test_proxy_fix_trusts_only_the_configured_hops(database_url, tmp_path):
 
 def test_pooled_connections_killed_by_a_database_restart_are_replaced(app, backend):
     """What a PostgreSQL restart does to a running app's pool: every pooled connection is
-    closed under it. pool_pre_ping notices on checkout, so the next request is served
-    without restarting the app."""
+    closed under it. The pool notices on checkout (the socket has the server's goodbye to
+    read, or is gone), so the next request is served without restarting the app."""
     if backend != "postgresql":
         pytest.skip("SQLite has no server to restart")
     import psycopg
@@ -207,9 +208,15 @@ def test_pooled_connections_killed_by_a_database_restart_are_replaced(app, backe
     engine = app.extensions["gainportal_db"].engine
     assert engine.pool.checkedin() >= 1  # a connection is waiting in the pool
     with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as admin:
-        killed = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                               "WHERE datname = %s AND pid <> pg_backend_pid()",
-                               (engine.url.database,)).fetchone()[0]
+        pids = [pid for (pid,) in admin.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (engine.url.database,))]
+        killed = sum(admin.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone()[0] for pid in pids)
+        # pg_terminate_backend only signals: the restart is over once the backends have gone.
+        deadline = time.monotonic() + 10
+        while admin.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", (pids,)).fetchone()[0]:
+            assert time.monotonic() < deadline, "the terminated backends did not exit"
+            time.sleep(0.01)
     assert killed >= 1
     for _ in range(3):
         assert client.get("/healthz").status_code == 200
