@@ -19,7 +19,7 @@ import sys
 import warnings
 
 # Dependency order (setup.py builds these).
-COMPILED = ("dates", "identifiers", "names", "score", "index", "extract", "matcher")
+COMPILED = ("dates", "identifiers", "names", "records", "score", "index", "extract", "matcher")
 BUILD_RECORD = "_compiled.json"  # {module: source_digest()} written by setup.py's build_ext
 _HERE = os.path.dirname(os.path.abspath(__file__))
 

@@ -573,8 +573,9 @@ def person_name_pairs(name: PersonName | None) -> tuple[list[tuple[str, str]], t
     swapped reading for a name written the wrong way round ("Smith John"), if plausible."""
     if not name:
         return [], None
-    direct = [(first, name.surname) for first in name.first_names() or ("",)]
+    surname, first = name.surname, name.first  # read once: first is a property
+    direct = [(f, surname) for f in name.first_names() or ("",)]
     swapped_pair = None
-    if name.first and name.surname and len(name.first) > 1:
-        swapped_pair = (name.surname.replace(" ", ""), name.first)
+    if first and surname and len(first) > 1:
+        swapped_pair = (surname.replace(" ", ""), first)
     return direct, swapped_pair

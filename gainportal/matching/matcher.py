@@ -21,13 +21,12 @@ from gainportal.matching.score import (
     MentionView,
     NAME_AGREE_SURNAME,
     NAME_CAP,
-    _swapped_s,
-    below_every_tier,
-    best_name,
+    TIER_ORDER,
+    _swapped_ymd,
     bound_level_caches,
     ymd,
     surname_bits,
-    score_candidate,
+    score_positions,
     surname_level,
 )
 
@@ -36,21 +35,25 @@ from rapidfuzz.process import extract as _extract
 
 MAX_CANDIDATES = 5
 _FAR = frozenset({"mismatch", "missing"})
-TIER_ORDER = {"strong": 0, "possible": 1}
 
 
 def _view(m: Mention) -> MentionView:
+    # Each Mention field read once, the view built by position (keyword parsing is most of
+    # a compiled constructor call).
+    dob = m.dob
+    exact = dob.exact if dob else None
+    vrms, phones, businesses = m.vrms, m.phones, m.businesses
     return MentionView(
-        pairs=person_name_pairs(m.name),
-        dob=m.dob,
-        dob_s=ymd(m.dob.exact) if m.dob and m.dob.exact else "",
-        dob_sw=_swapped_s(m.dob) if m.dob and m.dob.exact else "",
-        postcode=m.postcode,
-        address_key=address_key(m.address),
-        vrms=frozenset(m.vrms) if m.vrms else _NONE,
-        vrm_keys=frozenset([vrm_lookalike(v) for v in m.vrms]) if m.vrms else _NONE,
-        phones=frozenset(m.phones) if m.phones else _NONE,
-        businesses=frozenset([business_fingerprint(b) for b in m.businesses]) if m.businesses else _NONE,
+        person_name_pairs(m.name),  # pairs
+        dob,
+        ymd(exact) if exact else "",  # dob_s
+        _swapped_ymd(exact) if exact else "",  # dob_sw
+        m.postcode,
+        address_key(m.address),
+        frozenset(vrms) if vrms else _NONE,  # vrms
+        frozenset([vrm_lookalike(v) for v in vrms]) if vrms else _NONE,  # vrm_keys
+        frozenset(phones) if phones else _NONE,  # phones
+        frozenset([business_fingerprint(b) for b in businesses]) if businesses else _NONE,  # businesses
     )
 
 
@@ -64,9 +67,13 @@ def _identifier_keys(m: Mention, v: MentionView) -> list[tuple]:
         keys.extend(dob_keys(m.dob.exact))
     if m.postcode:
         keys.append(("p", m.postcode))
-    keys.extend(("v", k) for k in v.vrm_keys)
-    keys.extend(("t", p) for p in v.phones)
-    keys.extend(("b", b) for b in v.businesses)
+    # Lists only for a mention that has these (most have none): no generator made per mention.
+    if v.vrm_keys:
+        keys.extend([("v", k) for k in v.vrm_keys])
+    if v.phones:
+        keys.extend([("t", p) for p in v.phones])
+    if v.businesses:
+        keys.extend([("b", b) for b in v.businesses])
     return keys
 
 
@@ -254,7 +261,6 @@ class Matcher:
         v = _view(mention)
         index = self.index
         views = index.views
-        scored = []
         direct, swapped_pair = v.pairs
         key = (tuple(direct), swapped_pair)
         cache = index.name_cache
@@ -284,23 +290,9 @@ class Matcher:
                     hit = get(k)
                     if hit:
                         ids.update(hit)
-        pairs, sur_bits = v.pairs, v.sur_bits
         # Without an exact DOB every position the name reaches is scored (dozens for a common
         # name): those the forename levels already leave below both tiers are skipped.
-        hopeless = below_every_tier if direct and not d else None
-        for i in ids:
-            nv = views[i]
-            if direct:
-                bn = best.get(i)
-                if bn is None:
-                    if hopeless and hopeless(v, nv, sur_bits):
-                        continue
-                    bn = best[i] = best_name(pairs, nv, index, sur_bits)
-            else:
-                bn = None
-            score, features, tier, rel = score_candidate(v, nv, index, bn)
-            if tier:
-                scored.append((TIER_ORDER[tier], -score, nv.nominal_id, tier, features, rel, nv))
+        scored = score_positions(ids, v, views, best, index, bool(direct) and not d)
         if len(scored) > 1:
             # Ranked before the household rule too, so the rival it names is the best ranked
             # one, whatever order the candidate set came in.
@@ -320,9 +312,14 @@ class Matcher:
         Candidates from several mentions are merged per nominal (best kept), at most five.
         """
         mentions = []
-        if structured and any(structured.get(k) for k in ("name", "dob", "postcode", "vrm", "phone")):
-            mentions.append(mention_from_fields(ref=self.ref_date, **{
-                k: structured.get(k) or "" for k in ("name", "dob", "address", "postcode", "vrm", "phone")}))
+        if structured:
+            g = structured.get
+            if g("name") or g("dob") or g("postcode") or g("vrm") or g("phone"):
+                # By position (name, dob, address, postcode, vrm, phone, business, ref): no
+                # keyword dict to build and parse per answer.
+                mentions.append(mention_from_fields(g("name") or "", g("dob") or "", g("address") or "",
+                                                    g("postcode") or "", g("vrm") or "", g("phone") or "", "",
+                                                    self.ref_date))
         if text:
             mentions.extend(_text_mentions(text, self.ref_date))
         return merge([self.match(m) for m in mentions])

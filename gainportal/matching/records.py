@@ -28,6 +28,9 @@ class NominalRecord:
     role: str = ""
 
 
+_FRESH = object()  # Mention's spans default: a new dict per Mention, as default_factory=dict gives
+
+
 @dataclass
 class Mention:
     """One person (or bare identifier set) to look up, already normalised.
@@ -46,6 +49,21 @@ class Mention:
     spans: dict[str, tuple[int, int]] = field(default_factory=dict)
     source: str = "structured"  # or "text"
 
+    def __init__(self, name=None, dob=None, postcode="", address="", vrms=(), phones=(), businesses=(),
+                 span=None, spans=_FRESH, source="structured"):
+        # The dataclass's generated __init__ (the same stores) would run interpreted; this one
+        # Cython compiles (COMPILED). One Mention per structured answer and per name in a text.
+        self.name = name
+        self.dob = dob
+        self.postcode = postcode
+        self.address = address
+        self.vrms = vrms
+        self.phones = phones
+        self.businesses = businesses
+        self.span = span
+        self.spans = {} if spans is _FRESH else spans
+        self.source = source
+
 
 @dataclass
 class Candidate:
@@ -56,6 +74,15 @@ class Candidate:
     features: dict
     relationship: str = "self"  # or "possible_associate" (family link via surname + address)
     span: tuple[int, int] | None = None
+
+    def __init__(self, nominal_id, score, tier, features, relationship="self", span=None):
+        # Compiled, as Mention's.
+        self.nominal_id = nominal_id
+        self.score = score
+        self.tier = tier
+        self.features = features
+        self.relationship = relationship
+        self.span = span
 
     def as_dict(self) -> dict:
         out = {"nominal_id": self.nominal_id, "score": round(self.score, 2), "tier": self.tier,

@@ -28,7 +28,7 @@ cpdef tuple _postcode_parts(postcode)
 
 @cython.locals(la=cython.Py_ssize_t, lb=cython.Py_ssize_t, na=cython.Py_ssize_t, nb=cython.Py_ssize_t,
                m=cython.Py_ssize_t, c=cython.Py_UCS4, lim=cython.Py_ssize_t, p=cython.Py_ssize_t,
-               ub=cython.double)
+               ub=cython.double, one=cython.ulonglong, ma=cython.ulonglong, mb=cython.ulonglong)
 cpdef bint _jw_below(str a, str b, double cut)
 
 # Direct C calls from best_name() and below_every_tier(); the memo lookups in C.
@@ -60,3 +60,6 @@ cpdef bint below_every_tier(MentionView m, NominalView view, double m_sur_bits)
 
 @cython.locals(score=cython.double, w=cython.double)
 cpdef tuple score_candidate(MentionView m, NominalView view, index, name=*)
+
+@cython.locals(j=cython.Py_ssize_t, nv=NominalView, bn=tuple)
+cpdef list score_positions(ids, MentionView m, list views, dict best, index, bint skip_hopeless)

@@ -245,13 +245,21 @@ def _jw_below(a: str, b: str, cut: float) -> bool:
     lb = len(b)
     if la == 0 or lb == 0:
         return False
+    # Letters as bits (code point mod 64) instead of a scan of the other name per letter:
+    # letters that share a bit count as found, which can only loosen the bound.
+    one = 1
+    ma = mb = 0
+    for c in a:
+        ma |= one << (ord(c) & 63)
+    for c in b:
+        mb |= one << (ord(c) & 63)
     na = 0
     for c in a:
-        if c in b:
+        if (mb >> (ord(c) & 63)) & 1:
             na += 1
     nb = 0
     for c in b:
-        if c in a:
+        if (ma >> (ord(c) & 63)) & 1:
             nb += 1
     m = na if na < nb else nb
     ub = (m / la + m / lb + 1.0) / 3.0
@@ -655,6 +663,38 @@ def score_candidate(m, view, index, name=None) -> tuple[float, dict, str, str]:
                 features["near_identical_forename"] = True
                 return max(score, POSSIBLE_MIN), features, "possible", "possible_associate"
     return score, features, "strong" if strong else "possible", "self"
+
+
+TIER_ORDER = {"strong": 0, "possible": 1}
+
+
+def score_positions(ids, m, views, best, index, skip_hopeless) -> list:
+    """matcher.match()'s loop over the register positions of one mention: a row (tier rank,
+    -score, nominal id, tier, features, relationship, view) per position at or above a tier.
+    Here, not in matcher.py, because compiled this module calls best_name(),
+    below_every_tier() and score_candidate() directly with typed views (score.pxd); from
+    matcher.py each is a Python call. best: best_name() results per position of the mention's
+    name (filled here); skip_hopeless: drop first what below_every_tier() rules out."""
+    if m is None:  # compiled, the typed argument lets None through (score.pxd)
+        raise TypeError("score_positions() needs a MentionView")
+    scored = []
+    pairs, sur_bits = m.pairs, m.sur_bits
+    direct = pairs[0]
+    for i in ids:
+        j = i  # a C index when compiled: the view read is a list read, no generic item lookup
+        nv = views[j]
+        if direct:
+            bn = best.get(i)
+            if bn is None:
+                if skip_hopeless and below_every_tier(m, nv, sur_bits):
+                    continue
+                bn = best[i] = best_name(pairs, nv, index, sur_bits)
+        else:
+            bn = None
+        score, features, tier, rel = score_candidate(m, nv, index, bn)
+        if tier:
+            scored.append((TIER_ORDER[tier], -score, nv.nominal_id, tier, features, rel, nv))
+    return scored
 
 
 def _features(view, has_name, w, sl, fl, was_swapped, form, dl, pl, same_address, vl, phone, business) -> dict:

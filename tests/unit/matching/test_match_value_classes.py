@@ -92,3 +92,27 @@ def test_views_carry_the_postcode_parts_the_levels_compare():
             assert (x.sector, x.district) == ((pc[:-2], pc.split(" ")[0]) if pc else ("", ""))
             assert (x.sector, x.district) == (sector, district)
     assert "sector" not in repr(v) and "district" not in repr(m)
+
+
+def test_mention_and_candidate_inits_are_the_dataclass_ones():
+    from gainportal.matching.records import Candidate, Mention
+
+    a, b = Mention(), Mention()
+    assert a == b and a.spans == {} and a.spans is not b.spans  # a fresh dict each, as default_factory
+    assert (a.name, a.dob, a.postcode, a.address, a.vrms, a.phones, a.businesses, a.span, a.source) == (
+        None, None, "", "", (), (), (), None, "structured")
+    assert Mention(spans=None).spans is None  # an explicit value is kept, None included
+    m = Mention(PersonName((), "smith"), None, "LS6 2AB", "14 Acacia Road", ("AB12CDE",), (), (), (0, 5),
+                {"name": (0, 5)}, "text")
+    assert m == Mention(name=PersonName((), "smith"), postcode="LS6 2AB", address="14 Acacia Road",
+                        vrms=("AB12CDE",), span=(0, 5), spans={"name": (0, 5)}, source="text")
+    assert [f.name for f in dataclasses.fields(Mention)] == [
+        "name", "dob", "postcode", "address", "vrms", "phones", "businesses", "span", "spans", "source"]
+    assert repr(Mention()) == ("Mention(name=None, dob=None, postcode='', address='', vrms=(), phones=(), "
+                               "businesses=(), span=None, spans={}, source='structured')")
+    c = Candidate("N1", 20.5, "strong", {"dob": "exact"})
+    assert (c.relationship, c.span) == ("self", None)
+    assert c == Candidate(nominal_id="N1", score=20.5, tier="strong", features={"dob": "exact"}, relationship="self")
+    assert [f.name for f in dataclasses.fields(Candidate)] == [
+        "nominal_id", "score", "tier", "features", "relationship", "span"]
+    assert c.as_dict() == {"nominal_id": "N1", "score": 20.5, "tier": "strong", "features": {"dob": "exact"}}
