@@ -180,8 +180,11 @@ def extract_entities(text: str, ref: date | None = None) -> list[Entity]:
     # substring test costs a fraction of a regex scan, and most answers have no ISO date,
     # month name or age.
     date_rxs = [(dates.ISO, d0)] if "-" in text else []
-    if _ANY_MONTH_STEM(low) or "\u017f" in text:  # re.I folds a long s into s
-        date_rxs += [(dates.WORD_DMY, d0), (dates.WORD_MDY, 0)]
+    month = _ANY_MONTH_STEM(low)
+    if month or "\u017f" in text:  # re.I folds a long s into s
+        # A WORD_MDY match starts with its month, so at or after the first month stem; in an
+        # ASCII text lower() keeps every position, so the scan can start there.
+        date_rxs += [(dates.WORD_DMY, d0), (dates.WORD_MDY, month.start() if month and text.isascii() else 0)]
     date_rxs.append((dates.NUMERIC_DMY, d0))
     for rx, pos in date_rxs:
         for m in rx.finditer(text, pos):

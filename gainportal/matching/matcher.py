@@ -195,7 +195,17 @@ def _name_ids_dob(index: CandidateIndex, entry: _NameEntry, v: MentionView, id_k
     get = index.postings.get
     d, sw, pc, ak = v.dob_s, v.dob_sw, v.postcode, v.address_key
     plain = [h for h in map(get, entry.plain) if h]
-    fsets = [fs for fs in map(index.fset, entry.fkeys) if fs] if entry.fkeys else []
+    fsets = []
+    if entry.fkeys:
+        # After prepare_batch() every forename-code key's set is filed: a dict read per key
+        # instead of a method call (fset() builds any other).
+        filed = index._fsets.get
+        for k in entry.fkeys:
+            fs = filed(k)
+            if fs is None:
+                fs = index.fset(k)
+            if fs:
+                fsets.append(fs)
     size = 0
     for h in plain:
         size += len(h)

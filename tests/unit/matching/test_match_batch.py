@@ -386,6 +386,30 @@ def test_digit_patterns_scanned_from_near_the_first_digit_find_what_a_whole_scan
             assert whole == ([(m.span(), m.groups()) for m in rx.finditer(text, pair.start())] if pair else []), text
 
 
+def test_month_first_dates_scanned_from_the_first_month_stem_of_an_ascii_text():
+    # extract_entities() starts WORD_MDY at the month-stem gate's first hit when the text is
+    # ASCII (lower() keeps positions); other texts are scanned whole.
+    from gainportal.matching import dates, extract
+
+    rng = random.Random(29)
+    pieces = ["March", "MAR", "mar", "Mark", "May", "may", "june", "Jul", "Sept", "sep", "SEPTEMBER", "dec.",
+              "Decker", "3", "31st", "1985", "85", ",", " ", "  ", "x", "of", "remarks", "ſep", "İ", "é",
+              " March 3, 1985", " may 31st 1990", "Dec. 2 2001", "sEp 9th, 1977", "ſep 9 1977"]
+    scanned = 0
+    for _ in range(30_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 10)))
+        whole = [(m.span(), m.groups()) for m in dates.WORD_MDY.finditer(text)]
+        month = extract._ANY_MONTH_STEM(text.lower())
+        if month is None:
+            assert whole == [] or "\u017f" in text, text
+        elif text.isascii():
+            assert [(m.span(), m.groups()) for m in dates.WORD_MDY.finditer(text, month.start())] == whole, text
+            scanned += month.start() > 0 and bool(whole)
+    assert scanned > 1000
+    assert [(e.kind, e.text) for e in extract.extract_entities("Seen by Mark Jones, born March 3, 1985", REF)] == [
+        ("name", "Mark Jones"), ("dob", "March 3, 1985")]
+
+
 def test_capital_lookahead_patterns_match_what_the_plain_forms_match():
     import re
 
