@@ -743,6 +743,7 @@ class Seeder:
             status = rng.choices(["pending", "confirmed", "rejected"], [65, 25, 10])[0]
             strong = rng.random() < 0.6
             candidates.append({"answer_id": answer_id, "response_id": response_id, "request_id": request_id,
+                               "request_operation_id": operation_id,
                                "nominal_id": rng.choice(nominals), "operation_id": operation_id,
                                "score": round(rng.uniform(8, 14) if strong else rng.uniform(4, 8), 2),
                                "tier": "strong" if strong else "possible", "relationship_kind": "self",

@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint, event, select
+from sqlalchemy import (
+    JSON, Float, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint, event, select, text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from gainportal.db import Base, UTCDateTime, utcnow
 from gainportal.models.operation import Nominal
-from gainportal.models.request import Answer, PartnerResponse
+from gainportal.models.request import Answer, InformationRequest, PartnerResponse
 from gainportal.models.sealing import SealedMixin
 from gainportal.models.user import User
 from gainportal.security.sealing import SealedJSON, SealedText
@@ -26,6 +28,9 @@ class NominalKey(Base):
     digest: Mapped[str] = mapped_column(String(32), index=True)
 
 
+PENDING = "status = 'pending'"
+
+
 class MatchCandidate(SealedMixin, Base):
     """A nominal proposed for a partner answer. Nothing is linked until an analyst confirms;
     the features (which may quote identifiers) are sealed."""
@@ -36,7 +41,12 @@ class MatchCandidate(SealedMixin, Base):
                       Index("ix_match_candidate_status_tier_score", "status", "tier", "score"),
                       # Who may see a candidate follows its answer's request: from the
                       # requests a person may see straight to their candidates.
-                      Index("ix_match_candidate_request_id_status", "request_id", "status"))
+                      Index("ix_match_candidate_request_id_status", "request_id", "status"),
+                      # The review queue's rule: the pending candidates of the operations a
+                      # person may see, the queue's columns carried in the index (PostgreSQL).
+                      Index("ix_match_candidate_pending_by_request_operation", "request_operation_id",
+                            postgresql_include=["tier", "score", "id", "request_id", "response_id"],
+                            postgresql_where=text(PENDING), sqlite_where=text(PENDING)))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     answer_id: Mapped[int] = mapped_column(ForeignKey("answer.id", ondelete="CASCADE"), index=True)
@@ -47,6 +57,10 @@ class MatchCandidate(SealedMixin, Base):
     # (_copy_answer_source), whoever creates it.
     response_id: Mapped[int] = mapped_column(ForeignKey("partner_response.id", ondelete="CASCADE"), index=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("information_request.id", ondelete="CASCADE"))
+    # ...and that request's operation (a request never moves), for the queue's index. Not
+    # ``operation_id``, which is the nominal's operation: an answer to one operation's
+    # request may name a nominal of another.
+    request_operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id", ondelete="CASCADE"))
     nominal_id: Mapped[int] = mapped_column(ForeignKey("nominal.id", ondelete="CASCADE"), index=True)
     operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id", ondelete="CASCADE"), index=True)
     score: Mapped[float] = mapped_column(Float)
@@ -68,8 +82,9 @@ class MatchCandidate(SealedMixin, Base):
     decided_by: Mapped[User | None] = relationship()
 
 
-# session.info key: {answer id: (response id, request id)} that the caller has just read from
-# the database in this transaction (a re-match step reads a thousand responses' answers at once).
+# session.info key: {answer id: (response id, request id, request's operation id)} that the
+# caller has just read from the database in this transaction (a re-match step reads a
+# thousand responses' answers at once).
 ANSWER_SOURCES = "gainportal_answer_sources"
 
 
@@ -81,7 +96,8 @@ def _copy_answer_source(_mapper, connection, target: MatchCandidate) -> None:
     known = session.info.get(ANSWER_SOURCES) if session is not None else None
     row = known.get(target.answer_id) if known else None
     if row is None:
-        row = connection.execute(select(PartnerResponse.id, PartnerResponse.request_id)
+        row = connection.execute(select(PartnerResponse.id, PartnerResponse.request_id, InformationRequest.operation_id)
                                  .join(Answer, Answer.response_id == PartnerResponse.id)
+                                 .join(InformationRequest, InformationRequest.id == PartnerResponse.request_id)
                                  .where(Answer.id == target.answer_id)).one()
-    target.response_id, target.request_id = row
+    target.response_id, target.request_id, target.request_operation_id = row

@@ -28,12 +28,21 @@ def _match_query(user: User) -> ColumnElement[bool]:
     if Action.MATCH not in OPERATION_ACTIONS.get(user.role, set()):
         return false()
     # The item rule's terms, reached through the request and response the candidate's
-    # answer belongs to (copied onto the candidate; see MatchCandidate.request_id).
-    visible_requests = select(InformationRequest.id).where(visible_to(user, InformationRequest))
+    # answer belongs to (copied onto the candidate; see MatchCandidate.request_id). The
+    # request rule for the police roles that match (cycle_rules._request_query) is "its
+    # operation visible, its marking within the person's clearance": asked of the request's
+    # operation copied onto the candidate, the queue reads the pending candidates of the
+    # ~100 operations an analyst may see from one index instead of probing each of their
+    # ~2,000 requests (7 ms -> ~3 ms at national size).
+    within = classifications_within(user)
+    request_within = (select(InformationRequest.id)
+                      .where(InformationRequest.id == MatchCandidate.request_id,
+                             InformationRequest.classification.in_(within)))
     marking_within = (select(PartnerResponse.id)
                       .where(PartnerResponse.id == MatchCandidate.response_id,
-                             PartnerResponse.classification.in_(classifications_within(user))))
-    return and_(MatchCandidate.request_id.in_(visible_requests), marking_within.exists())
+                             PartnerResponse.classification.in_(within)))
+    return and_(MatchCandidate.request_operation_id.in_(select(Operation.id).where(visible_to(user, Operation))),
+                request_within.exists(), marking_within.exists())
 
 
 def nominal_visible(user: User, item: MatchCandidate) -> bool:

@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session
 from gainportal.db import utcnow
 from gainportal.matching.matcher import Matcher
 from gainportal.matching.records import NominalRecord
-from gainportal.models import Answer, MatchCandidate, Nominal, NominalLink, PartnerResponse, RequestSubject
+from gainportal.models import (
+    Answer, InformationRequest, MatchCandidate, Nominal, NominalLink, PartnerResponse, RequestSubject,
+)
 from gainportal.models.matching import ANSWER_SOURCES
 from gainportal.models.sealing import DataKey
 from gainportal.security import sealing
@@ -210,9 +212,11 @@ def _opened_or_left_out(opener, table: str, column: str, row_id: int, uid, kek_i
 def _rematch_chunk(s: Session, engine: Matcher, operation_of: dict, response_ids: list[int]) -> int:
     ring = sealing.keyring()
     answers = s.execute(
-        select(Answer.id, Answer.response_id, PartnerResponse.request_id, Answer.uid, Answer.text_sealed,
+        select(Answer.id, Answer.response_id, PartnerResponse.request_id,
+               InformationRequest.operation_id.label("request_operation_id"), Answer.uid, Answer.text_sealed,
                DataKey.kek_id, DataKey.wrapped)
         .join(PartnerResponse, PartnerResponse.id == Answer.response_id)
+        .join(InformationRequest, InformationRequest.id == PartnerResponse.request_id)
         .outerjoin(DataKey, DataKey.id == Answer.data_key_id)
         .where(Answer.response_id.in_(response_ids)).order_by(Answer.id)).all()
     request_ids = {row.request_id for row in answers}
@@ -234,7 +238,7 @@ def _rematch_chunk(s: Session, engine: Matcher, operation_of: dict, response_ids
     created_for: dict[int, int] = {}
     with _match_lock:
         found_by_answer = []
-        for answer_id, response_id, request_id, uid, blob, kek_id, wrapped in answers:
+        for answer_id, response_id, request_id, _request_operation_id, uid, blob, kek_id, wrapped in answers:
             text = _opened_or_left_out(opened_text, Answer.__tablename__, "text", answer_id, uid, kek_id, wrapped,
                                        blob, ring) or ""
             if request_id not in by_subjects:
@@ -246,7 +250,8 @@ def _rematch_chunk(s: Session, engine: Matcher, operation_of: dict, response_ids
             found_by_answer.append((answer_id, response_id, _best_per_nominal(found)))
     # The answers' responses and requests were read from the database above: the candidates'
     # insert hook takes them from here instead of asking again for every row.
-    s.info[ANSWER_SOURCES] = {row.id: (row.response_id, row.request_id) for row in answers}
+    s.info[ANSWER_SOURCES] = {row.id: (row.response_id, row.request_id, row.request_operation_id)
+                              for row in answers}
     try:
         for answer_id, response_id, best in found_by_answer:
             for nominal_id, candidate in best.items():

@@ -90,13 +90,16 @@ def test_a_candidate_carries_its_answers_own_request_whatever_its_maker_says(app
         raised = s.scalars(select(PartnerResponse).where(PartnerResponse.request_id == made["requests"][1])).first()
         wrong = MatchCandidate(answer_id=raised.answers[0].id, nominal_id=made["nominals"][1],
                                operation_id=cycle.operation_id, score=0.9, tier="strong",
-                               response_id=visible.id, request_id=visible.request_id)
+                               response_id=visible.id, request_id=visible.request_id,
+                               request_operation_id=cycle.operation_id + 1000)
         s.add(wrong)
         s.commit()
-        assert (wrong.response_id, wrong.request_id) == (raised.id, raised.request_id)
+        assert (wrong.response_id, wrong.request_id, wrong.request_operation_id) == (
+            raised.id, raised.request_id, raised.request.operation_id)
         for candidate in s.scalars(select(MatchCandidate)):
-            assert (candidate.response_id, candidate.request_id) == (
-                candidate.answer.response_id, candidate.answer.response.request_id)
+            assert (candidate.response_id, candidate.request_id, candidate.request_operation_id) == (
+                candidate.answer.response_id, candidate.answer.response.request_id,
+                candidate.answer.response.request.operation_id)
     sc = make.user(agency=cycle.force, role=Role.ANALYST, clearance=Clearance.SC)
     cycle.indoctrinate(sc)
     assert RAISED not in _queue(app, sc)
