@@ -81,6 +81,18 @@ def _print_planning(engine, statements, at_least_ms: float, chars: int) -> None:
         raw.close()
 
 
+def open_seeded(credentials: str | None):
+    """The app on the configured (seeded) database, its engine, and the seed's users file
+    (``credentials``, or scale-users.json in the instance folder); prints which database."""
+    app = create_app()
+    creds = json.loads(Path(credentials or Path(app.config["SETTINGS"].instance_path) / "scale-users.json")
+                       .read_text())
+    with app.app_context():
+        engine = get_db().engine
+        print(f"database: {engine.url.render_as_string(hide_password=True)}")
+    return app, engine, creds
+
+
 def start_session_for(app, client, email: str) -> None:
     """A signed-in session made in process, as the sign-in form would make it. Several people
     timing pages at once as the same account would otherwise race for the one TOTP code each
@@ -163,14 +175,10 @@ def main() -> None:
     parser.add_argument("--profile", default=None,
                         help="cProfile the timed runs of every page into this file (pstats format)")
     args = parser.parse_args()
-    app = create_app()
-    settings = app.config["SETTINGS"]
-    creds = json.loads(Path(args.credentials or Path(settings.instance_path) / "scale-users.json").read_text())
+    app, engine, creds = open_seeded(args.credentials)
     statements = [0]
 
     with app.app_context():
-        engine = get_db().engine
-        print(f"database: {engine.url.render_as_string(hide_password=True)}")
         with engine.connect() as conn:
             n_req = conn.scalar(select(func.count()).select_from(InformationRequest))
             n_ops = conn.scalar(select(func.count()).select_from(Operation))

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import json
 import statistics
 import sys
 import time
@@ -27,9 +26,8 @@ from sqlalchemy import event, select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.load import IDEM_RE, OUTCOME_RE, csrf  # noqa: E402
-from bench.pages_at_scale import start_session_for  # noqa: E402
-from gainportal import create_app  # noqa: E402
-from gainportal.db import db_session, get_db  # noqa: E402
+from bench.pages_at_scale import open_seeded, start_session_for  # noqa: E402
+from gainportal.db import db_session  # noqa: E402
 from gainportal.models import InformationRequest, RequestState, User  # noqa: E402
 from gainportal.security.permissions import visible_to  # noqa: E402
 
@@ -62,13 +60,8 @@ def main() -> None:
     parser.add_argument("--credentials", default=None)
     parser.add_argument("--profile", default=None)
     args = parser.parse_args()
-    app = create_app()
-    settings = app.config["SETTINGS"]
-    creds = json.loads(Path(args.credentials or Path(settings.instance_path) / "scale-users.json").read_text())
+    app, engine, creds = open_seeded(args.credentials)
     statements = [0]
-    with app.app_context():
-        engine = get_db().engine
-        print(f"database: {engine.url.render_as_string(hide_password=True)}")
 
     @event.listens_for(engine, "before_cursor_execute")
     def _count(*_args):
