@@ -1,13 +1,14 @@
 """A partner's draft save and submission timed in process, on a seeded national database.
 
     GAINPORTAL_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/COPY GAINPORTAL_ENV=production ... \\
-        .venv/bin/python bench/submit_at_scale.py [--submissions 30] [--profile FILE]
+        .venv/bin/python bench/submit_at_scale.py [--submissions 30] [--profile FILE] [--show-sql]
 
 It changes the database (drafts saved, responses submitted, audit rows, match jobs queued
 on the configured Redis queue): point it at a copy of the seeded database. Each SPOC of the
 seed's credentials file opens requests addressed to their agency that are still open to
 answers (as the partner inbox lists them), saves a draft of every question, then submits:
-the POSTs are timed as bench/load.py's "partner draft save" and "partner submit" are, with
+the POSTs are timed as bench/load.py's "partner draft save" and "partner submit" are (every
+other submission changes the saved answers first, as the load bench's always do), with
 the statements each ran and the process's CPU time, but with no server or network between
 (compare with the load bench's server-side times). --profile writes a cProfile of the
 submissions (process time, pstats format).
@@ -47,10 +48,10 @@ def open_requests(app, email: str, limit: int) -> list[int]:
 
 def summary(name: str, rows: list[tuple[float, float, int]]) -> str:
     if not rows:
-        return f"{name:22} none"
+        return f"{name:26} none"
     ms = sorted(r[0] for r in rows)
     p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
-    return (f"{name:22} {len(rows):4d} {statistics.median(ms):9.1f} {p95:8.1f} {max(ms):8.1f} "
+    return (f"{name:26} {len(rows):4d} {statistics.median(ms):9.1f} {p95:8.1f} {max(ms):8.1f} "
             f"{statistics.median(r[1] for r in rows):8.1f} {statistics.median(r[2] for r in rows):6.0f}")
 
 
@@ -59,13 +60,18 @@ def main() -> None:
     parser.add_argument("--submissions", type=int, default=30)
     parser.add_argument("--credentials", default=None)
     parser.add_argument("--profile", default=None)
+    parser.add_argument("--show-sql", action="store_true", help="print the first submission's statements")
     args = parser.parse_args()
     app, engine, creds = open_seeded(args.credentials)
     statements = [0]
+    shown: list[str] = []
+    edited: list[tuple[float, float, int]] = []  # submissions whose form changes the saved draft
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _count(*_args):
+    def _count(_conn, _cursor, sql, *_args):
         statements[0] += 1
+        if args.show_sql and len(submits) + len(edited) < 2:
+            shown.append(" ".join(sql.split())[:160])
 
     profiler = cProfile.Profile(time.process_time) if args.profile else None
     saves: list[tuple[float, float, int]] = []
@@ -84,12 +90,12 @@ def main() -> None:
         return response.status_code
 
     for spoc in spocs:
-        if len(submits) >= args.submissions:
+        if len(submits) + len(edited) >= args.submissions:
             break
         client = app.test_client()
         start_session_for(app, client, spoc["email"])
         for request_id in open_requests(app, spoc["email"], 10):
-            if len(submits) >= args.submissions:
+            if len(submits) + len(edited) >= args.submissions:
                 break
             path = f"/partner/requests/{request_id}"
             page = client.get(path)
@@ -108,12 +114,24 @@ def main() -> None:
             page = client.get(path)  # the form again, with the draft's own key and token
             html = page.get_data(as_text=True)
             form.update(csrf_token=csrf(html), idempotency_key=IDEM_RE.search(html).group(1))
-            status = timed(client, path + "/answers", {**form, "action": "submit"}, submits, profiler is not None)
+            shown.clear()
+            if (len(submits) + len(edited)) % 2:
+                # As bench/load.py's "partner submit": the form changes what was saved, so the
+                # POST saves the draft, commits it, then submits.
+                form = {k: (v + " Checked again before sending." if k.startswith("answer-") and v else v)
+                        for k, v in form.items()}
+                into = edited
+            else:
+                into = submits
+            status = timed(client, path + "/answers", {**form, "action": "submit"}, into, profiler is not None)
+            if args.show_sql and len(submits) + len(edited) <= 2 and shown:
+                print(f"statements of a submission ({'edited' if into is edited else 'as saved'}):", *shown, sep="\n  ")
             if status != 302:
                 print(f"submission of request {request_id} answered {status}", file=sys.stderr)
-    print(f"{'':22} {'n':>4} {'median ms':>9} {'p95 ms':>8} {'max ms':>8} {'CPU ms':>8} {'SQL':>6}")
+    print(f"{'':26} {'n':>4} {'median ms':>9} {'p95 ms':>8} {'max ms':>8} {'CPU ms':>8} {'SQL':>6}")
     print(summary("partner draft save", saves))
-    print(summary("partner submit", submits))
+    print(summary("partner submit (as saved)", submits))
+    print(summary("partner submit (edited)", edited))
     if profiler:
         profiler.dump_stats(args.profile)
         print(f"profile: {args.profile}")
