@@ -7,10 +7,11 @@ import smtplib
 from email.message import EmailMessage
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Integer, String, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from gainportal.db import utcnow
+from gainportal.db import UTCDateTime, utcnow
 from gainportal.models import Notification, User
 
 log = logging.getLogger("gainportal.notifications")
@@ -36,16 +37,27 @@ MESSAGES = {
 }
 
 
-def queue(s: Session, user: User, kind: str, dedupe_key: str | None = None) -> Notification | None:
-    if not user.active:
-        return None
-    if dedupe_key and s.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key)):
-        return None
+def queue(s: Session, user: User | int, kind: str, dedupe_key: str | None = None) -> int | None:
+    """Queue a notification to a person (a User or their id): its id, or None when the person
+    is inactive or a notification with this dedupe key exists already.
+
+    One statement, whether or not the person is loaded: an insert from their account row
+    while it is active, which skips a row whose key is taken rather than failing on it (a
+    colleague's simultaneous change that queues the same notice must not undo this one)."""
+    s.flush()  # the person may have been added in this transaction
+    user_id = user if isinstance(user, int) else user.id
     subject, body = MESSAGES[kind]
-    note = Notification(user_id=user.id, kind=kind, dedupe_key=dedupe_key, subject=subject, body=body)
-    s.add(note)
-    s.flush()
-    return note
+    table = Notification.__table__
+    source = select(
+        User.id, literal(kind, String), literal(dedupe_key, String), literal(subject, String),
+        literal(body, String), literal(utcnow(), UTCDateTime), literal(0, Integer),
+    ).where(User.id == user_id, User.active.is_(True))
+    insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(table).from_select(
+        ["user_id", "kind", "dedupe_key", "subject", "body", "created_at", "attempts"], source)
+    if dedupe_key:
+        statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
+    return s.scalar(statement.returning(table.c.id))
 
 
 def send_outbox(s: Session, limit: int = 200) -> int:

@@ -243,7 +243,7 @@ def decline(s: Session, req: InformationRequest, reason: str, by: User) -> None:
     if not (reason or "").strip():
         raise WorkflowError("Enter why your agency cannot answer this request")
     _transition(s, req, S.DECLINED, by, reason=reason.strip())
-    notifications.queue(s, req.created_by, "request_declined", dedupe_key=f"declined:{req.id}")
+    notifications.queue(s, req.created_by_id, "request_declined", dedupe_key=f"declined:{req.id}")
 
 
 def withdraw(s: Session, req: InformationRequest, reason: str, by: User) -> None:
@@ -262,7 +262,7 @@ def mark_answered(s: Session, req: InformationRequest, by: User) -> None:
     """Part of a submission (responses.submit), inside its savepoint, which undoes the
     submission whole when the request's version check loses a race."""
     _transition(s, req, S.ANSWERED, by, own_savepoint=False)
-    notifications.queue(s, req.created_by, "answer_received", dedupe_key=f"answered:{req.id}:{req.lock_version}")
+    notifications.queue(s, req.created_by_id, "answer_received", dedupe_key=f"answered:{req.id}:{req.lock_version}")
 
 
 def assess(s: Session, req: InformationRequest, rationale: str, by: User) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import Session, lazyload
@@ -111,12 +111,11 @@ def submit(s: Session, req: InformationRequest, by: User, idempotency_key: str) 
     a second submitter with another key is told the request is already answered."""
     if not idempotency_key or len(idempotency_key) > 64:
         raise WorkflowError("The form has expired. Refresh the page and submit again")
-    done = s.scalar(select(PartnerResponse).where(PartnerResponse.idempotency_key == idempotency_key))
+    done, draft = _sent_with_key_or_draft(s, req, idempotency_key)
     if done is not None:
         return done
     if req.state not in requests.OPEN_FOR_PARTNER:
         raise WorkflowError(f"This request is already {req.state.label.lower()}. Your draft has been kept")
-    draft = current_draft(s, req)
     errors = completeness_errors(req, draft)
     if errors:
         raise WorkflowError(next(iter(errors.values())))
@@ -145,6 +144,19 @@ def submit(s: Session, req: InformationRequest, by: User, idempotency_key: str) 
                  detail={"answers": len(draft.answers), "no_trace": no_trace, "version": draft.version}, actor=by)
     faults.pause("submit")
     return draft
+
+
+def _sent_with_key_or_draft(s: Session, req: InformationRequest, idempotency_key: str):
+    """(the response already submitted with this key, the request's current draft), from one
+    select: which of the two each row is comes from the database, not from the session's copy
+    of the row, which may predate a colleague's change."""
+    by_key = PartnerResponse.idempotency_key == idempotency_key
+    rows = s.execute(select(PartnerResponse, by_key).where(
+        or_(by_key, and_(PartnerResponse.request_id == req.id, PartnerResponse.state == ResponseState.DRAFT))
+    ).options(lazyload(PartnerResponse.request), lazyload(PartnerResponse.data_key))).all()
+    done = next((row for row, sent in rows if sent), None)
+    draft = next((row for row, sent in rows if not sent), None)
+    return done, draft
 
 
 def _match_after_commit(s: Session, response_id: int) -> None:

@@ -264,3 +264,30 @@ def test_deadline_reminders_and_overdue_notices_are_queued_once(app, cycle):
         assert kinds == ["deadline_reminder", "request_overdue", "request_overdue"]
         assert notifications.send_outbox(s) == len(s.scalars(select(Notification)).all())
         assert soon
+
+
+def test_a_notice_is_queued_once_per_key_to_an_active_person_given_as_object_or_id(app, cycle):
+    from gainportal.models import Notification, User
+    from gainportal.services import notifications
+
+    with app.app_context():
+        s = db_session()
+        lro = s.get(User, cycle.lro.id)
+        before = set(s.scalars(select(Notification.id)))
+        first = notifications.queue(s, lro, "answer_received", dedupe_key="answered:test:1")
+        assert first is not None
+        assert notifications.queue(s, lro.id, "answer_received", dedupe_key="answered:test:1") is None
+        second = notifications.queue(s, lro.id, "request_declined", dedupe_key="declined:test:1")
+        assert second not in (None, first)
+        unkeyed = [notifications.queue(s, lro.id, "clarification") for _ in range(2)]  # no key: each time
+        assert None not in unkeyed and len(set(unkeyed)) == 2
+        lro.active = False  # unflushed: the queue sees it all the same
+        assert notifications.queue(s, lro, "clarification", dedupe_key="message:test:1") is None
+        assert notifications.queue(s, lro.id, "clarification") is None
+        rows = s.scalars(select(Notification).where(Notification.id.not_in(before))).all()
+        assert sorted((n.id, n.kind, n.dedupe_key) for n in rows) == sorted([
+            (first, "answer_received", "answered:test:1"), (second, "request_declined", "declined:test:1"),
+            (unkeyed[0], "clarification", None), (unkeyed[1], "clarification", None)])
+        for n in rows:
+            assert n.user_id == lro.id and n.attempts == 0 and n.sent_at is None and n.created_at is not None
+            assert (n.subject, n.body) == notifications.MESSAGES[n.kind]
