@@ -37,6 +37,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,11 +70,14 @@ PLAN = {
 }
 
 
-def print_server_times(log_path: str, offset: int) -> None:
+def print_server_times(log_path: str, offset: int, page_of: dict | None = None,
+                       client_times: dict | None = None) -> None:
     """The same pages timed by the server (its request log's duration, from the request's
     arrival in the app to the response): the gap to the client's figures is time in the
-    socket queue, in gunicorn, and in this client's own threads."""
+    socket queue, in gunicorn, and in this client's own threads. With ``page_of`` (request
+    id -> the client's page name) also per page, beside the client's figures."""
     by_route = defaultdict(list)
+    by_page = defaultdict(list)
     with open(log_path, errors="replace") as log:
         log.seek(offset)
         for line in log:
@@ -85,6 +89,9 @@ def print_server_times(log_path: str, offset: int) -> None:
                 continue
             if entry.get("message") == "request" and entry.get("route") not in (None, "/livez"):
                 by_route[f"{entry.get('method')} {entry['route']}"].append(entry["duration_ms"] / 1000)
+                page = (page_of or {}).get(entry.get("request_id"))
+                if page is not None and entry.get("status", 500) < 500:
+                    by_page[page].append(entry["duration_ms"] / 1000)
     if not by_route:
         return
     every = [t for times in by_route.values() for t in times]
@@ -92,6 +99,12 @@ def print_server_times(log_path: str, offset: int) -> None:
     for route, times in sorted(by_route.items(), key=lambda kv: -len(kv[1])):
         print(f"{route[:50]:50} {len(times):6d} {pct(times, 50):8.1f} {pct(times, 95):8.1f} {pct(times, 99):8.1f}")
     print(f"{'all':50} {len(every):6d} {pct(every, 50):8.1f} {pct(every, 95):8.1f} {pct(every, 99):8.1f}")
+    if by_page and client_times:
+        print(f"\nper page, server / client  {'n':>6} {'p50 ms':>15} {'p95 ms':>15} {'p99 ms':>15}")
+        for page, times in sorted(by_page.items(), key=lambda kv: -len(kv[1])):
+            client = client_times.get(page) or [float("nan")]
+            cells = " ".join(f"{pct(times, q):6.1f} / {pct(client, q):6.1f}" for q in (50, 95, 99))
+            print(f"{page[:26]:26} {len(times):6d} {cells}")
 
 
 def csrf(html: str) -> str | None:
@@ -107,6 +120,9 @@ class Stats:
 
     statuses: dict = field(default_factory=lambda: defaultdict(int))
     samples: list = field(default_factory=list)
+    # X-Request-ID sent with each timed request -> its page name: the server's request log
+    # carries the id, so its durations can be read per page beside the client's.
+    page_of: dict = field(default_factory=dict)
 
     def add(self, name: str, seconds: float, ok: bool, status=None, path: str = "", role: str = "") -> None:
         with self.lock:
@@ -131,9 +147,12 @@ class User:
 
     # --- one timed request -------------------------------------------------------------
     def timed(self, name: str, method: str, path: str, ok=(200,), **kwargs) -> requests.Response | None:
+        request_id = uuid.uuid4().hex
+        self.stats.page_of[request_id] = name
         started = time.perf_counter()
         try:
-            response = self.http.request(method, self.base + path, allow_redirects=False, timeout=30, **kwargs)
+            response = self.http.request(method, self.base + path, allow_redirects=False, timeout=30,
+                                         headers={"X-Request-ID": request_id}, **kwargs)
             response.content  # noqa: B018 - the last byte is part of the page's time
         except requests.RequestException as exc:
             self.stats.add(name, time.perf_counter() - started, False, type(exc).__name__)
@@ -557,7 +576,7 @@ def main() -> None:
             page_stats.statuses.items(), key=lambda kv: -kv[1])))
     print(f"\npages / hello throughput: {total_rps:.1f} / {hello_rps:.1f} = {total_rps / hello_rps:.3f}")
     if log_offset is not None:
-        print_server_times(args.server_log, log_offset)
+        print_server_times(args.server_log, log_offset, page_stats.page_of, page_stats.times)
     if args.samples:
         with open(args.samples, "w") as out:
             for start, seconds, name, role, path, status, ok in sorted(page_stats.samples):
