@@ -17,19 +17,19 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from gainportal.models import (
     Answer, AnswerOutcome, Classification, DecisionLogEntry, Dissemination, InformationRequest, Intervention, LawfulBasis,
-    MatchCandidate, Nominal, NominalLink, NominalRole, Operation, PartnerResponse, Pillar, RequestState,
+    MatchCandidate, Nominal, NominalLink, NominalRole, Operation, PartnerResponse, Pillar, RequestQuestion, RequestState,
     Requirement, RequirementState, ResponseState, User,
 )
 from gainportal.models.association import LinkKind, NominalAssociation, OperationAssociation, OperationLinkKind
 from gainportal.models.circulation import DisruptionAction
 from gainportal.models.operation import TIER_LABELS
 from gainportal.security.permissions import clearance_covers, visible_to
-from gainportal.services import associations, audit
+from gainportal.services import associations, audit, request_reading
 
 OPEN_REQUEST_STATES = (RequestState.ISSUED, RequestState.ACKNOWLEDGED)
 
@@ -98,14 +98,19 @@ def gather(s: Session, op: Operation, user: User) -> Visible:
     shown = [link for link in links if clearance_covers(user, link.nominal.classification)]
     requirements = list(s.scalars(select(Requirement).where(
         Requirement.operation_id == op.id, visible_to(user, Requirement)).order_by(Requirement.number)).unique())
+    # The products read a request's reference, dates, state, marking and agency, never its
+    # sealed text; its operation is ``op``, already in the session (a lazy load of a row the
+    # session holds runs no statement). Joining them again made every row ~70 columns wide.
     requests = list(s.scalars(select(InformationRequest).where(
         InformationRequest.operation_id == op.id, visible_to(user, InformationRequest))
-        .order_by(InformationRequest.id)).unique())
+        .order_by(InformationRequest.id)
+        .options(lazyload(InformationRequest.operation), lazyload(InformationRequest.data_key))).unique())
     request_ids = [r.id for r in requests]
     responses = []
     if request_ids:
         responses = [r for r in s.scalars(select(PartnerResponse).where(
-            PartnerResponse.request_id.in_(request_ids), PartnerResponse.state != ResponseState.DRAFT)).unique()
+            PartnerResponse.request_id.in_(request_ids), PartnerResponse.state != ResponseState.DRAFT)
+            .options(*request_reading.RESPONSE_ONLY)).unique()
             if clearance_covers(user, r.classification)]
     # An intervention driven by a request the viewer may not see (e.g. marked above their
     # clearance) may echo what that request learnt: it is left out with the request.
@@ -124,7 +129,13 @@ def gather(s: Session, op: Operation, user: User) -> Visible:
                                 MatchCandidate.nominal_id.in_(nominal_ids),
                                 PartnerResponse.state != ResponseState.DRAFT,
                                 PartnerResponse.request_id.in_(visible_requests))
-                         .order_by(MatchCandidate.id)).unique()
+                         .order_by(MatchCandidate.id)
+                         # Read: the answer's outcome and response; the nominal is one of the
+                         # links' (in the session). Not the sealed features or answer text.
+                         .options(lazyload(MatchCandidate.nominal), lazyload(MatchCandidate.data_key),
+                                  joinedload(MatchCandidate.answer).lazyload(Answer.question),
+                                  joinedload(MatchCandidate.answer).lazyload(Answer.answered_by),
+                                  joinedload(MatchCandidate.answer).lazyload(Answer.data_key))).unique()
         confirmed = [m for m in rows if clearance_covers(user, m.answer.response.classification)]
     # Partner agencies' disruption actions (GAIN circulations) tied to the operation.
     disruptions = list(s.scalars(select(DisruptionAction).where(
@@ -138,7 +149,8 @@ def gather(s: Session, op: Operation, user: User) -> Visible:
         others = s.scalars(select(NominalLink).where(NominalLink.nominal_id.in_(nominal_ids),
                                                      NominalLink.operation_id != op.id,
                                                      NominalLink.operation_id.in_(visible_ops))
-                           .order_by(NominalLink.operation_id)).unique()
+                           .order_by(NominalLink.operation_id)
+                           .options(joinedload(NominalLink.operation))).unique()  # not one load per operation
         other_ocgs = [(link.nominal_id, link.operation, link.role) for link in others]
     return Visible(op, shown, requirements, requests, responses, interventions, confirmed,
                    withheld_nominals=len(links) - len(shown), disruptions=disruptions, other_ocgs=other_ocgs,
@@ -345,19 +357,28 @@ def performance(s: Session, op: Operation, user: User, on: date) -> Performance:
         elif r.state in OPEN_REQUEST_STATES and r.deadline < on:
             row["overdue"] += 1
     heading_days: dict[str, list[int]] = defaultdict(list)
-    for r in v.requests:
-        if r.answered_at is not None and r.issued_at is not None:
-            for heading in {q.heading.label for q in r.questions}:
-                heading_days[heading].append(max(0, (r.answered_at - r.issued_at).days))
+    answered = {r.id: r for r in v.requests if r.answered_at is not None and r.issued_at is not None}
+    if answered:
+        # The headings each answered request asks under, read together (not its questions one
+        # request at a time: the page must not run a statement per request).
+        for request_id, heading in s.execute(
+                select(RequestQuestion.request_id, RequestQuestion.heading).distinct()
+                .where(RequestQuestion.request_id.in_(list(answered)))
+                .order_by(RequestQuestion.request_id, RequestQuestion.heading)):
+            r = answered[request_id]
+            heading_days[heading.label].append(max(0, (r.answered_at - r.issued_at).days))
     all_days = []
     for agency_id, row in agencies.items():
         row["median_days"] = statistics.median(days[agency_id]) if days[agency_id] else None
         all_days.extend(days[agency_id])
     outcomes = Counter()
-    for response in v.responses:
-        for answer in response.answers:
-            outcomes["hit" if answer.outcome is AnswerOutcome.ANSWERED else
-                     "no_trace" if answer.outcome is AnswerOutcome.NO_TRACE else "unanswered"] += 1
+    if v.responses:
+        # Counted by the database over the responses the viewer may see: the answers' sealed
+        # text is never loaded for a count.
+        for outcome, n in s.execute(select(Answer.outcome, func.count()).where(
+                Answer.response_id.in_([r.id for r in v.responses])).group_by(Answer.outcome)):
+            outcomes["hit" if outcome is AnswerOutcome.ANSWERED else
+                     "no_trace" if outcome is AnswerOutcome.NO_TRACE else "unanswered"] += n
     requirements = Counter(r.state.value for r in v.requirements)
     pillars = Counter(i.pillar for i in v.interventions)
     # Requirements satisfied over time, from the decision log of the visible requirements.
@@ -372,12 +393,16 @@ def performance(s: Session, op: Operation, user: User, on: date) -> Performance:
         for month in sorted(months):
             running += months[month]
             satisfied_by_month.append((month, running))
+    # Counted by the database over every operation the viewer may see (a supervisor's run to
+    # hundreds): a review is late when it is past due or was never set (Operation.review_overdue).
+    late = or_(Operation.next_review_due.is_(None), Operation.next_review_due < on)
+    counts = {tier: (n, n_late) for tier, n, n_late in s.execute(
+        select(Operation.tier, func.count(), func.sum(case((late, 1), else_=0)))
+        .where(visible_to(user, Operation)).group_by(Operation.tier))}
     tiers = []
-    ops = s.scalars(select(Operation).where(visible_to(user, Operation))).unique().all()
     for tier in (1, 2, 3, 4):
-        of_tier = [o for o in ops if o.tier == tier]
-        late = sum(1 for o in of_tier if o.review_overdue(on) or o.next_review_due is None)
-        tiers.append({"tier": tier, "operations": len(of_tier), "on_time": len(of_tier) - late, "overdue": late})
+        n, n_late = counts.get(tier, (0, 0))
+        tiers.append({"tier": tier, "operations": n, "on_time": n - (n_late or 0), "overdue": n_late or 0})
     return Performance(
         by_agency=sorted(agencies.values(), key=lambda r: r["agency"]),
         outcomes={k: outcomes.get(k, 0) for k in ("hit", "no_trace", "unanswered")},

@@ -249,3 +249,55 @@ def test_chart_downloads_are_audited(app, cycle, seeded):
     with app.app_context():
         events = db_session().scalars(select(AuditEvent).where(AuditEvent.action == "product_exported")).all()
         assert [json.loads(e.detail)["format"] for e in events] == ["png"]
+
+
+def test_performance_counts_the_answers_and_headings_of_what_the_viewer_may_see(app, cycle, seeded, make):
+    """The page's counts come from aggregate queries; they must equal what the viewer's own
+    requests and responses hold, read object by object, at every clearance."""
+    from collections import Counter, defaultdict
+    import statistics
+
+    from datetime import timedelta
+
+    from gainportal.models import AnswerOutcome, Operation, User
+    from gainportal.security.permissions import visible_to
+    from gainportal.services import products as service
+    from gainportal.services.dates import today
+
+    totals, late_by_clearance = {}, {}
+    for clearance in (Clearance.BPSS, Clearance.DV):
+        viewer = make.user(agency=cycle.force, role=Role.ANALYST, clearance=clearance)
+        cycle.indoctrinate(viewer)
+        with app.app_context():
+            s = db_session()
+            user, op = s.get(User, viewer.id), s.get(Operation, cycle.operation_id)
+            v = service.gather(s, op, user)
+            outcomes = Counter()
+            for response in v.responses:
+                for answer in response.answers:
+                    outcomes["hit" if answer.outcome is AnswerOutcome.ANSWERED else
+                             "no_trace" if answer.outcome is AnswerOutcome.NO_TRACE else "unanswered"] += 1
+            days = defaultdict(list)
+            for r in v.requests:
+                if r.answered_at is not None and r.issued_at is not None:
+                    for heading in {q.heading.label for q in r.questions}:
+                        days[heading].append(max(0, (r.answered_at - r.issued_at).days))
+            if clearance is Clearance.DV:
+                op.next_review_due = today() - timedelta(days=1)  # a late review counts as late
+                s.flush()
+            ops = s.scalars(select(Operation).where(visible_to(user, Operation))).unique().all()
+            tiers = []
+            for tier in (1, 2, 3, 4):
+                of_tier = [o for o in ops if o.tier == tier]
+                late = sum(1 for o in of_tier if o.review_overdue(today()) or o.next_review_due is None)
+                tiers.append({"tier": tier, "operations": len(of_tier), "on_time": len(of_tier) - late, "overdue": late})
+            perf = service.performance(s, op, user, today())
+            assert perf.review_by_tier == tiers and sum(t["operations"] for t in tiers) >= 1
+            late_by_clearance[clearance] = sum(t["overdue"] for t in tiers)
+            assert perf.outcomes == {k: outcomes.get(k, 0) for k in ("hit", "no_trace", "unanswered")}
+            assert perf.by_heading == [{"heading": h, "answered": len(d), "median_days": statistics.median(d)}
+                                       for h, d in sorted(days.items())]
+            assert perf.by_heading and sum(perf.outcomes.values()) > 0
+            totals[clearance] = sum(perf.outcomes.values())
+    assert totals[Clearance.BPSS] < totals[Clearance.DV]  # the TOP SECRET response's answers
+    assert late_by_clearance[Clearance.DV] > late_by_clearance[Clearance.BPSS]
