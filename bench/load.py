@@ -15,7 +15,8 @@ seed's credentials file, then:
 and prints p50/p95/p99 and requests per second per page, next to the hello throughput and
 the ratio of the two (the figure that holds on a noisy machine), and how many submissions
 the worker matched and how long each job took. Pages are measured client-side, from
-sending the request to the last byte.
+sending the request to the last byte, and server-side from the server's request log (per
+route, and per page by the X-Request-ID each timed request carries).
 
 The run changes the database (drafts saved, responses submitted, audit rows): point it at a
 copy, e.g. ``createdb -T gainportal_scale gainportal_scale_bench``. See bench/README.md.
