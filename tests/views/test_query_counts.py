@@ -193,3 +193,66 @@ def test_statements_per_page_do_not_grow_with_items(backend, schema_url, tmp_pat
     over = {role: large[(role, "dashboard")][0] for role, ceiling in DASHBOARD_CEILING[backend].items()
             if large[(role, "dashboard")][0] > ceiling}
     assert not over, f"dashboards run more statements than {DASHBOARD_CEILING[backend]}: {over}"
+
+
+def _request_pair(app, email: str) -> tuple[str, str] | None:
+    """Two requests the person may open, in the same state, one with the fewest questions and
+    one with the most (1 and 4 in the seed): the page of each, police or partner."""
+    with app.test_request_context():
+        s = db_session()
+        user = s.scalar(select(User).where(User.email == email))
+        login_user(user)
+        readable = [r for r in s.scalars(select(InformationRequest).where(visible_to(user, InformationRequest))
+                                         .order_by(InformationRequest.id)) if can(user, Action.VIEW, r)]
+        by_state: dict = {}
+        for r in readable:
+            by_state.setdefault(r.state, []).append((len(r.questions), r.id))
+        spread = max(by_state.values(), key=lambda rows: max(rows)[0] - min(rows)[0], default=[])
+        if not spread:
+            return None
+        few, many = min(spread), max(spread)
+        if many[0] - few[0] < 2:
+            return None  # too few requests to compare (the test requires the main roles)
+        prefix = "/partner/requests" if user.role.is_partner else "/requests"
+        return f"{prefix}/{few[1]}", f"{prefix}/{many[1]}"
+
+
+def test_a_request_page_runs_as_many_statements_for_four_questions_as_for_one(backend, schema_url, tmp_path):
+    """The worlds above hold requests of one to four questions alike; here the same person
+    opens one with the fewest and one with the most (and their answers), so a statement per
+    question, answer or response would show."""
+    app = _world_app(backend, schema_url, tmp_path, "pair", LARGE)
+    engine = app.extensions["gainportal_db"].engine
+    counter = [0]
+
+    def count(*_args, **_kwargs):
+        counter[0] += 1
+
+    try:
+        people = _people(app)
+        compared, offending = [], []
+        for role in ("lro", "analyst", "partner_spoc", "partner_user"):
+            email, secret = people[role]
+            pair = _request_pair(app, email)
+            if pair is None:
+                continue
+            client = app.test_client()
+            assert post_form(client, "/sign-in", {"email": email, "password": scale_seed.DEMO_PASSWORD}).status_code == 302
+            assert post_form(client, "/sign-in/security-code", {"code": pyotp.TOTP(secret).now()}).status_code == 302
+            counts = []
+            event.listen(engine, "before_cursor_execute", count)
+            try:
+                for url in pair:
+                    client.get(url)
+                    counter[0] = 0
+                    assert client.get(url).status_code == 200, url
+                    counts.append(counter[0])
+            finally:
+                event.remove(engine, "before_cursor_execute", count)
+            compared.append(role)
+            if counts[1] > counts[0] + SLACK:
+                offending.append(f"{role}: {counts[0]} statements for {pair[0]}, {counts[1]} for {pair[1]}")
+        assert {"lro", "partner_spoc"} <= set(compared)
+        assert not offending, "N+1 queries:\n" + "\n".join(offending)
+    finally:
+        engine.dispose()
