@@ -114,8 +114,14 @@ def submit(s: Session, req: InformationRequest, by: User, idempotency_key: str) 
     done, draft = _sent_with_key_or_draft(s, req, idempotency_key)
     if done is not None:
         return done
+    if draft is None and req.state in requests.OPEN_FOR_PARTNER:
+        # No draft left may mean a colleague's submission of it committed since ``req`` was
+        # read: then the request is answered, which the person must be told, not that a
+        # question lacks an answer.
+        s.refresh(req)
     if req.state not in requests.OPEN_FOR_PARTNER:
-        raise WorkflowError(f"This request is already {req.state.label.lower()}. Your draft has been kept")
+        outcome = "Your draft has been kept" if draft is not None else "Your agency\u2019s response has been sent"
+        raise WorkflowError(f"This request is already {req.state.label.lower()}. {outcome}")
     errors = completeness_errors(req, draft)
     if errors:
         raise WorkflowError(next(iter(errors.values())))

@@ -46,6 +46,30 @@ def _race(app, *actions):
     return outcomes
 
 
+def test_a_colleague_who_submitted_first_is_reported_as_already_answered(app, cycle, make):
+    """The race above, in a fixed order: the loser read the request (still open) before the
+    winner's submission committed, and finds no draft left when it submits."""
+    second = make.user(agency=cycle.council, role=Role.PARTNER_SPOC)
+    request_id = cycle.draft(issue=True)
+    with app.app_context():
+        s = db_session()
+        req = s.get(InformationRequest, request_id)
+        responses.save_draft(s, req, [AnswerInput(q.id, AnswerOutcome.NO_TRACE, "") for q in req.questions],
+                             cycle.spoc)
+        s.commit()
+    with app.app_context():
+        loser = db_session()
+        stale = loser.get(InformationRequest, request_id)
+        assert stale.state is RequestState.ISSUED
+        loser.commit()  # a new transaction will see the winner's commit (READ COMMITTED and SQLite alike)
+        with app.app_context():
+            winner = db_session()
+            responses.submit(winner, winner.get(InformationRequest, request_id), winner.merge(cycle.spoc), "first")
+            winner.commit()
+        with pytest.raises(WorkflowError, match="already answered. Your agency\u2019s response has been sent"):
+            responses.submit(loser, stale, loser.merge(second), "second")
+
+
 def test_two_spocs_submit_at_once(app, cycle, make):
     second = make.user(agency=cycle.council, role=Role.PARTNER_SPOC)
     request_id = cycle.draft(issue=True)
