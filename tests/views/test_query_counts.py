@@ -128,6 +128,16 @@ def _pages(app, email: str) -> list[tuple[str, str]]:
         return pages
 
 
+def _signed_in(app, role: str, email: str, secret: str):
+    """A test client signed in with the seed's password and a current security code."""
+    client = app.test_client()
+    r = post_form(client, "/sign-in", {"email": email, "password": scale_seed.DEMO_PASSWORD})
+    assert r.status_code == 302, role
+    r = post_form(client, "/sign-in/security-code", {"code": pyotp.TOTP(secret).now()})
+    assert r.status_code == 302, role
+    return client
+
+
 def _measure(app, people) -> dict[tuple[str, str], tuple[int, int]]:
     engine = app.extensions["gainportal_db"].engine
     counter = [0]
@@ -142,11 +152,7 @@ def _measure(app, people) -> dict[tuple[str, str], tuple[int, int]]:
     out = {}
     try:
         for role, (email, secret) in people.items():
-            client = app.test_client()
-            r = post_form(client, "/sign-in", {"email": email, "password": scale_seed.DEMO_PASSWORD})
-            assert r.status_code == 302, role
-            r = post_form(client, "/sign-in/security-code", {"code": pyotp.TOTP(secret).now()})
-            assert r.status_code == 302, role
+            client = _signed_in(app, role, email, secret)
             for label, url in _pages(app, email):
                 client.get(url)  # first visit: one-off lookups (agreements to sign, caches)
                 counter[0] = 0
@@ -236,9 +242,7 @@ def test_a_request_page_runs_as_many_statements_for_four_questions_as_for_one(ba
             pair = _request_pair(app, email)
             if pair is None:
                 continue
-            client = app.test_client()
-            assert post_form(client, "/sign-in", {"email": email, "password": scale_seed.DEMO_PASSWORD}).status_code == 302
-            assert post_form(client, "/sign-in/security-code", {"code": pyotp.TOTP(secret).now()}).status_code == 302
+            client = _signed_in(app, role, email, secret)
             counts = []
             event.listen(engine, "before_cursor_execute", count)
             try:
