@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
+from contextlib import contextmanager
 
 import pyotp
 import pytest
@@ -138,30 +139,32 @@ def _signed_in(app, role: str, email: str, secret: str):
     return client
 
 
-def _measure(app, people) -> dict[tuple[str, str], tuple[int, int]]:
-    engine = app.extensions["gainportal_db"].engine
-    counter = [0]
-    app.config["STATEMENTS_SEEN"] = seen = {}
-    texts: list[str] = []
+@contextmanager
+def _statements(engine):
+    """The statements the engine runs inside the block, each as its first 110 characters."""
+    seen: list[str] = []
 
-    def count(_conn, _cursor, statement, *_args, **_kwargs):
-        counter[0] += 1
-        texts.append(" ".join(statement.split())[:110])
+    def record(_conn, _cursor, statement, *_args, **_kwargs):
+        seen.append(" ".join(statement.split())[:110])
 
-    event.listen(engine, "before_cursor_execute", count)
-    out = {}
+    event.listen(engine, "before_cursor_execute", record)
     try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def _measure(app, people) -> dict[tuple[str, str], tuple[int, int, Counter]]:
+    """(statements, HTTP status, how often each statement ran) per (role, page)."""
+    out = {}
+    with _statements(app.extensions["gainportal_db"].engine) as seen:
         for role, (email, secret) in people.items():
             client = _signed_in(app, role, email, secret)
             for label, url in _pages(app, email):
                 client.get(url)  # first visit: one-off lookups (agreements to sign, caches)
-                counter[0] = 0
-                texts.clear()
+                seen.clear()
                 response = client.get(url)
-                out[(role, label)] = (counter[0], response.status_code)
-                seen[(role, label)] = Counter(texts)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+                out[(role, label)] = (len(seen), response.status_code, Counter(seen))
     return out
 
 
@@ -179,17 +182,17 @@ def test_statements_per_page_do_not_grow_with_items(backend, schema_url, tmp_pat
     finally:
         large_app.extensions["gainportal_db"].engine.dispose()
 
-    print(f"\n{'role':17} {'page':16} {'small':>6} {'3x':>6}")
+    print(f"\n{'role':17} {'page':16} {'small':>6} {'large':>6}")
     offending, broken = [], []
     for key in sorted(set(small) & set(large)):
-        (a, status_a), (b, status_b) = small[key], large[key]
+        (a, status_a, seen_a), (b, status_b, seen_b) = small[key], large[key]
         print(f"{key[0]:17} {key[1]:16} {a:6d} {b:6d}{'  <-- grows' if b > a + SLACK else ''}")
         if status_a != 200 or status_b != 200:
             broken.append(f"{key}: HTTP {status_a} / {status_b}")
         elif b > a + SLACK:
             # The statements run more often with more items: where the N+1 is.
-            more = large_app.config["STATEMENTS_SEEN"][key] - small_app.config["STATEMENTS_SEEN"][key]
-            offending.append(f"{key[0]} {key[1]}: {a} statements with the small world, {b} with 3x the items; "
+            more = seen_b - seen_a
+            offending.append(f"{key[0]} {key[1]}: {a} statements with the small world, {b} with the large world; "
                              f"more often: {dict(more.most_common(3))}")
     assert not broken, "pages did not open: " + "; ".join(broken)
     # Enough pages were compared to mean something: every role's dashboard and lists.
@@ -229,11 +232,6 @@ def test_a_request_page_runs_as_many_statements_for_four_questions_as_for_one(ba
     question, answer or response would show."""
     app = _world_app(backend, schema_url, tmp_path, "pair", LARGE)
     engine = app.extensions["gainportal_db"].engine
-    counter = [0]
-
-    def count(*_args, **_kwargs):
-        counter[0] += 1
-
     try:
         people = _people(app)
         compared, offending = [], []
@@ -244,15 +242,12 @@ def test_a_request_page_runs_as_many_statements_for_four_questions_as_for_one(ba
                 continue
             client = _signed_in(app, role, email, secret)
             counts = []
-            event.listen(engine, "before_cursor_execute", count)
-            try:
+            with _statements(engine) as seen:
                 for url in pair:
                     client.get(url)
-                    counter[0] = 0
+                    seen.clear()
                     assert client.get(url).status_code == 200, url
-                    counts.append(counter[0])
-            finally:
-                event.remove(engine, "before_cursor_execute", count)
+                    counts.append(len(seen))
             compared.append(role)
             if counts[1] > counts[0] + SLACK:
                 offending.append(f"{role}: {counts[0]} statements for {pair[0]}, {counts[1]} for {pair[1]}")
