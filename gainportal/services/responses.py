@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session
 
 from gainportal.models import (
     Answer, AnswerOutcome, InformationRequest, PartnerResponse, RequestState, ResponseState, User,
 )
 from gainportal import faults
 from gainportal.db import after_commit, utcnow
-from gainportal.services import audit, requests
+from gainportal.services import audit, request_reading, requests
 from gainportal.services.errors import WorkflowError
 
 MAX_ANSWER_LENGTH = 20_000
@@ -34,7 +34,7 @@ def current_draft(s: Session, req: InformationRequest) -> PartnerResponse | None
     # with its operation and agencies (a response has no sealed columns, so no data key).
     return s.scalar(select(PartnerResponse).where(PartnerResponse.request_id == req.id,
                                                   PartnerResponse.state == ResponseState.DRAFT)
-                    .options(lazyload(PartnerResponse.request), lazyload(PartnerResponse.data_key)))
+                    .options(*request_reading.RESPONSE_ONLY))
 
 
 def submitted_responses(s: Session, req: InformationRequest) -> list[PartnerResponse]:
@@ -159,7 +159,7 @@ def _sent_with_key_or_draft(s: Session, req: InformationRequest, idempotency_key
     by_key = PartnerResponse.idempotency_key == idempotency_key
     rows = s.execute(select(PartnerResponse, by_key).where(
         or_(by_key, and_(PartnerResponse.request_id == req.id, PartnerResponse.state == ResponseState.DRAFT))
-    ).options(lazyload(PartnerResponse.request), lazyload(PartnerResponse.data_key))).all()
+    ).options(*request_reading.RESPONSE_ONLY)).all()
     done = next((row for row, sent in rows if sent), None)
     draft = next((row for row, sent in rows if not sent), None)
     return done, draft
