@@ -46,17 +46,22 @@ def _race(app, *actions):
     return outcomes
 
 
-def test_a_colleague_who_submitted_first_is_reported_as_already_answered(app, cycle, make):
-    """The race above, in a fixed order: the loser read the request (still open) before the
-    winner's submission committed, and finds no draft left when it submits."""
-    second = make.user(agency=cycle.council, role=Role.PARTNER_SPOC)
+def _issued_with_draft(app, cycle, outcome=AnswerOutcome.NO_TRACE, text: str = "") -> int:
+    """An issued request whose agency's draft answers every question (committed): its id."""
     request_id = cycle.draft(issue=True)
     with app.app_context():
         s = db_session()
         req = s.get(InformationRequest, request_id)
-        responses.save_draft(s, req, [AnswerInput(q.id, AnswerOutcome.NO_TRACE, "") for q in req.questions],
-                             cycle.spoc)
+        responses.save_draft(s, req, [AnswerInput(q.id, outcome, text) for q in req.questions], cycle.spoc)
         s.commit()
+    return request_id
+
+
+def test_a_colleague_who_submitted_first_is_reported_as_already_answered(app, cycle, make):
+    """The race above, in a fixed order: the loser read the request (still open) before the
+    winner's submission committed, and finds no draft left when it submits."""
+    second = make.user(agency=cycle.council, role=Role.PARTNER_SPOC)
+    request_id = _issued_with_draft(app, cycle)
     with app.app_context():
         loser = db_session()
         stale = loser.get(InformationRequest, request_id)
@@ -72,13 +77,7 @@ def test_a_colleague_who_submitted_first_is_reported_as_already_answered(app, cy
 
 def test_two_spocs_submit_at_once(app, cycle, make):
     second = make.user(agency=cycle.council, role=Role.PARTNER_SPOC)
-    request_id = cycle.draft(issue=True)
-    with app.app_context():
-        s = db_session()
-        req = s.get(InformationRequest, request_id)
-        responses.save_draft(s, req, [AnswerInput(q.id, AnswerOutcome.NO_TRACE, "") for q in req.questions],
-                             cycle.spoc)
-        s.commit()
+    request_id = _issued_with_draft(app, cycle)
 
     def submitter(user, key):
         def act(s):
@@ -98,13 +97,7 @@ def test_two_spocs_submit_at_once(app, cycle, make):
 
 
 def test_withdraw_while_the_partner_submits(app, cycle):
-    request_id = cycle.draft(issue=True)
-    with app.app_context():
-        s = db_session()
-        req = s.get(InformationRequest, request_id)
-        responses.save_draft(s, req, [AnswerInput(q.id, AnswerOutcome.ANSWERED, "Typed before the race")
-                                      for q in req.questions], cycle.spoc)
-        s.commit()
+    request_id = _issued_with_draft(app, cycle, AnswerOutcome.ANSWERED, "Typed before the race")
 
     def submit(s):
         responses.submit(s, s.get(InformationRequest, request_id), s.merge(cycle.spoc), "race-w")
